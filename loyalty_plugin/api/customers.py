@@ -1,0 +1,66 @@
+"""Customer balances, activity and manual adjustments."""
+from __future__ import annotations
+
+from flask import request
+
+from ..db import get_session
+from ..errors import ErrorCode, NotFound
+from ..models import CustomerAccount, utcnow
+from ..schemas.customers import (AdjustmentSchema, CustomerSchema, LedgerEntrySchema,
+                                 PageQuerySchema)
+from ..services import idempotency
+from ..services.accounts import find_by_external_id
+from ..services.adjustments import adjust_points
+from ..services.queries import list_activity
+from . import bp
+from .helpers import api_key, idempotency_key, json_body
+
+
+def _account(shop_id: int, external_id: str) -> CustomerAccount:
+    account = find_by_external_id(get_session(), shop_id, external_id[:64])
+    if account is None:
+        raise NotFound(f"No customer with id {external_id[:64]!r} in this shop.",
+                       code=ErrorCode.CUSTOMER_NOT_FOUND)
+    return account
+
+
+@bp.get("/customers/<external_id>")
+def get_customer(external_id: str):
+    key = api_key()
+    return CustomerSchema().dump(_account(key.shop_id, external_id))
+
+
+@bp.get("/customers/<external_id>/activity")
+def get_activity(external_id: str):
+    key = api_key()
+    page = PageQuerySchema().load(request.args)
+    account = _account(key.shop_id, external_id)
+    entries, next_cursor = list_activity(get_session(), shop_id=key.shop_id, account_id=account.id,
+                                         limit=page["limit"], cursor=page["cursor"])
+    return {"items": LedgerEntrySchema(many=True).dump(entries),
+            "next_cursor": str(next_cursor) if next_cursor else None}
+
+
+@bp.post("/customers/<external_id>/adjustments")
+def create_adjustment(external_id: str):
+    key = api_key(write=True)
+    data = AdjustmentSchema().load(json_body())
+    session = get_session()
+    account = _account(key.shop_id, external_id)
+    now = utcnow()
+    idem_key = idempotency_key()
+    record = None
+    if idem_key:
+        record, stored = idempotency.claim(session, shop_id=key.shop_id, scope="adjustment",
+                                           key=idem_key, now=now,
+                                           payload={"customer": external_id, **data})
+        if stored is not None:
+            session.commit()
+            return stored.body, stored.status_code
+    entry = adjust_points(session, account, points=data["points"], reason=data["reason"], now=now,
+                          reference=f"idem-{record.id}" if record else None)
+    body = {"entry": LedgerEntrySchema().dump(entry), "customer": CustomerSchema().dump(account)}
+    if record is not None:
+        idempotency.store(record, 201, body)
+    session.commit()
+    return body, 201

@@ -1,0 +1,48 @@
+"""Request plumbing shared by the admin API views."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import request
+
+from ..db import get_session
+from ..errors import BadRequest, ErrorCode, Unauthorized, UnsupportedMediaType
+from ..models import ApiKey, ApiKeyScope
+from ..services.api_keys import authenticate
+from ..services.idempotency import MAX_KEY_LENGTH
+
+
+def api_key(*, write: bool = False) -> ApiKey:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Send the shop's API key as 'Authorization: Bearer <key>'.")
+    key = authenticate(get_session(), token.strip())
+    if key is None:
+        raise Unauthorized("The API key is not valid or has been revoked.")
+    if write and key.scope is not ApiKeyScope.READ_WRITE:
+        raise Unauthorized("This API key is read-only.", status=403)
+    return key
+
+
+def json_body() -> dict[str, Any]:
+    if not request.is_json:
+        raise UnsupportedMediaType("Send the request body as application/json.")
+    try:
+        payload = json.loads(request.get_data(cache=True) or b"")
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadRequest(f"The body is not valid JSON: {exc}", code=ErrorCode.INVALID_JSON) from None
+    if not isinstance(payload, dict):
+        raise BadRequest("The body must be a JSON object.", code=ErrorCode.INVALID_JSON)
+    return payload
+
+
+def idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise BadRequest(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.")
+    return key

@@ -1,0 +1,67 @@
+"""The application factory: the composition root of the service."""
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, jsonify
+from sqlalchemy import text
+
+from . import db
+from .config import load_config
+from .errors import register_error_handlers
+from .migrate import check_schema
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask("loyalty_plugin", instance_relative_config=True)
+    register_config(app, config)
+    register_logging(app)
+    database = db.init_app(app, app.config.get("LOYALTY_DATABASE"))
+    register_error_handlers(app)
+    register_blueprints(app)
+    register_cli(app)
+    if app.config["LOYALTY_SCHEMA_CHECK"]:
+        check_schema(database.engine)
+    return app
+
+
+def register_config(app: Flask, config: Mapping[str, Any] | None) -> None:
+    app.config.update(load_config(app.instance_path, config))
+    app.config["SECRET_KEY"] = app.config["LOYALTY_SECRET_KEY"]
+    app.config["MAX_CONTENT_LENGTH"] = app.config["LOYALTY_MAX_BODY_BYTES"]
+    app.json.sort_keys = False
+    if app.config["LOYALTY_DATABASE_URL"].startswith("sqlite:///" + app.instance_path):
+        os.makedirs(app.instance_path, exist_ok=True)
+
+
+def register_logging(app: Flask) -> None:
+    level = str(app.config["LOYALTY_LOG_LEVEL"]).upper()
+    logging.getLogger("loyalty_plugin").setLevel(level)
+    logging.getLogger("webhooks").setLevel(level)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def register_blueprints(app: Flask) -> None:
+    # The only place the core reaches into the edge packages.
+    import webhooks
+
+    from .api import bp as api_bp
+
+    app.register_blueprint(api_bp)
+    webhooks.register(app)
+
+    @app.get("/healthz")
+    def healthz():
+        with db.get_db().engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return jsonify(status="ok")
+
+
+def register_cli(app: Flask) -> None:
+    from .cli import register_commands
+
+    register_commands(app)

@@ -1,0 +1,54 @@
+"""Settings read from ``LOYALTY_*`` environment variables when the app is built."""
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+ENV_PREFIX = "LOYALTY_"
+
+# name -> (default, parser). A default of None means "derive it at load time".
+_SETTINGS: dict[str, tuple[Any, Any]] = {
+    "DATABASE_URL": (None, str),
+    "SECRET_KEY": (None, str),
+    "PUBLIC_URL": ("http://127.0.0.1:8000", str),
+    "MAX_BODY_BYTES": (2 * 1024 * 1024, int),
+    "DB_POOL_SIZE": (5, int),
+    "DB_MAX_OVERFLOW": (5, int),
+    "LOG_LEVEL": ("INFO", str),
+    "SCHEMA_CHECK": (True, lambda v: str(v).lower() in {"1", "true", "yes", "on"}),
+}
+
+
+def setting_names() -> list[str]:
+    return [ENV_PREFIX + name for name in _SETTINGS]
+
+
+def load_config(
+    instance_path: str,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Build the app's settings: explicit overrides, then the environment, then defaults.
+
+    Keys keep their ``LOYALTY_`` prefix so they cannot clash with Flask's own.
+    """
+    environ = os.environ if environ is None else environ
+    overrides = dict(overrides or {})
+    config: dict[str, Any] = {}
+    for name, (default, parse) in _SETTINGS.items():
+        key = ENV_PREFIX + name
+        if key in overrides:
+            config[key] = overrides.pop(key)
+        elif key in environ:
+            config[key] = parse(environ[key])
+        else:
+            config[key] = default
+    if not config[ENV_PREFIX + "DATABASE_URL"]:
+        config[ENV_PREFIX + "DATABASE_URL"] = "sqlite:///" + os.path.join(instance_path, "loyalty.db")
+    if not config[ENV_PREFIX + "SECRET_KEY"]:
+        # A per-process key only signs short-lived things; production sets its own.
+        config[ENV_PREFIX + "SECRET_KEY"] = secrets.token_hex(32)
+    config.update(overrides)
+    return config

@@ -1,0 +1,107 @@
+"""Engine and sessions: built in ``init_app``, one session per request.
+
+The request (or CLI command, or job) that opens a session owns its transaction:
+services only flush, the entry point commits once or rolls back.
+"""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+EXTENSION_KEY = "loyalty_db"
+
+
+def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 5, **kwargs: Any) -> Engine:
+    """Create an engine tuned for the dialect; SQLite gets real transactions."""
+    if url.startswith("sqlite"):
+        in_memory = url in {"sqlite://", "sqlite:///:memory:"} or "mode=memory" in url
+        if in_memory:
+            kwargs.setdefault("poolclass", StaticPool)
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, **kwargs)
+        _enable_sqlite_transactions(engine, file_backed=not in_memory)
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=max_overflow,
+                         pool_pre_ping=True, **kwargs)
+
+
+def _enable_sqlite_transactions(engine: Engine, *, file_backed: bool) -> None:
+    # pysqlite opens transactions lazily and never around SELECTs, which breaks
+    # SAVEPOINTs and lets two writers read the same balance. Take over BEGIN and
+    # make it IMMEDIATE: each transaction holds the write lock from its start, the
+    # SQLite counterpart of the row lock PostgreSQL takes with FOR UPDATE.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # pragma: no cover - driver hook
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        if file_backed:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:  # pragma: no cover - driver hook
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """The app's database resources, attached to ``app.extensions``."""
+
+    def __init__(self, engine: Engine, bind: Engine | Connection | None = None, **session_kwargs: Any):
+        self.engine = engine
+        self.sessionmaker = sessionmaker(bind=bind or engine, expire_on_commit=False, **session_kwargs)
+
+    def new_session(self) -> Session:
+        return self.sessionmaker()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session that commits once at the end, or rolls back on any error."""
+        session = self.new_session()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+
+def init_app(app: Flask, database: Database | None = None) -> Database:
+    if database is None:
+        engine = make_engine(
+            app.config["LOYALTY_DATABASE_URL"],
+            pool_size=app.config["LOYALTY_DB_POOL_SIZE"],
+            max_overflow=app.config["LOYALTY_DB_MAX_OVERFLOW"],
+        )
+        database = Database(engine)
+    app.extensions[EXTENSION_KEY] = database
+    app.teardown_appcontext(_close_request_session)
+    return database
+
+
+def get_db(app: Flask | None = None) -> Database:
+    return (app or current_app).extensions[EXTENSION_KEY]
+
+
+def get_session() -> Session:
+    """The current request's session, created on first use."""
+    if "db_session" not in g:
+        g.db_session = get_db().new_session()
+    return g.db_session
+
+
+def _close_request_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        # Closing rolls back whatever the request did not commit.
+        session.close()

@@ -1,0 +1,133 @@
+"""One error hierarchy and one JSON error shape for every endpoint.
+
+Every error leaves the service as::
+
+    {"error": {"code": "insufficient_points", "message": "...", "details": {...}}}
+"""
+from __future__ import annotations
+
+import enum
+import logging
+from typing import Any
+
+from flask import Flask, jsonify
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class ErrorCode(str, enum.Enum):
+    BAD_REQUEST = "bad_request"
+    INVALID_JSON = "invalid_json"
+    VALIDATION_FAILED = "validation_failed"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    UNAUTHORIZED = "unauthorized"
+    INVALID_SIGNATURE = "invalid_signature"
+    NOT_FOUND = "not_found"
+    SHOP_NOT_FOUND = "shop_not_found"
+    CUSTOMER_NOT_FOUND = "customer_not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    CONFLICT = "conflict"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    INSUFFICIENT_POINTS = "insufficient_points"
+    INTERNAL_ERROR = "internal_error"
+
+
+class LoyaltyError(Exception):
+    """Base of every error the service reports to a client on purpose."""
+
+    status = 400
+    code = ErrorCode.BAD_REQUEST
+
+    def __init__(self, message: str, *, code: ErrorCode | None = None,
+                 details: dict[str, Any] | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+        self.details = details or {}
+
+
+class BadRequest(LoyaltyError):
+    status = 400
+    code = ErrorCode.BAD_REQUEST
+
+
+class Unauthorized(LoyaltyError):
+    status = 401
+    code = ErrorCode.UNAUTHORIZED
+
+
+class NotFound(LoyaltyError):
+    status = 404
+    code = ErrorCode.NOT_FOUND
+
+
+class Conflict(LoyaltyError):
+    status = 409
+    code = ErrorCode.CONFLICT
+
+
+class UnsupportedMediaType(LoyaltyError):
+    status = 415
+    code = ErrorCode.UNSUPPORTED_MEDIA_TYPE
+
+
+class Unprocessable(LoyaltyError):
+    status = 422
+    code = ErrorCode.VALIDATION_FAILED
+
+
+class InsufficientPoints(LoyaltyError):
+    status = 422
+    code = ErrorCode.INSUFFICIENT_POINTS
+
+
+_HTTP_CODES = {
+    400: ErrorCode.BAD_REQUEST,
+    401: ErrorCode.UNAUTHORIZED,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    413: ErrorCode.PAYLOAD_TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+}
+
+
+def error_body(code: ErrorCode | str, message: str, details: dict[str, Any] | None = None) -> dict:
+    return {"error": {"code": str(getattr(code, "value", code)), "message": message,
+                      "details": details or {}}}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(LoyaltyError)
+    def _loyalty_error(exc: LoyaltyError):
+        return jsonify(error_body(exc.code, exc.message, exc.details)), exc.status
+
+    @app.errorhandler(ValidationError)
+    def _validation_error(exc: ValidationError):
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        return jsonify(error_body(ErrorCode.VALIDATION_FAILED, "The request body is invalid.",
+                                  {"fields": messages})), 422
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        status = exc.code or 500
+        code = _HTTP_CODES.get(status, ErrorCode.BAD_REQUEST if status < 500 else ErrorCode.INTERNAL_ERROR)
+        if status == 413:
+            message = f"The request body is larger than {app.config['MAX_CONTENT_LENGTH']} bytes."
+        else:
+            message = exc.description or exc.name
+        response = jsonify(error_body(code, message))
+        response.status_code = status
+        if status == 405 and exc.valid_methods:  # type: ignore[attr-defined]
+            response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error")
+        return jsonify(error_body(ErrorCode.INTERNAL_ERROR, "An unexpected error occurred.")), 500

@@ -1,0 +1,45 @@
+"""A customer's loyalty account in one shop, with its cached balances."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, BigId, utcnow
+
+
+class CustomerAccount(Base):
+    """Known by the platform's customer id, or (for guest orders) by normalised email.
+
+    ``available``, ``pending`` and ``lifetime`` are caches of the ledger, changed
+    only by the ledger service in the same transaction as the entries.
+    """
+
+    __tablename__ = "customer_accounts"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "platform_customer_id"),
+        # One guest account per email; registered accounts may share an email.
+        Index("uq_customer_accounts_guest_email", "shop_id", "email", unique=True,
+              sqlite_where=text("platform_customer_id IS NULL"),
+              postgresql_where=text("platform_customer_id IS NULL")),
+        Index("ix_customer_accounts_shop_email", "shop_id", "email"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    platform_customer_id: Mapped[str | None] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(320))
+    first_name: Mapped[str | None] = mapped_column(String(255))
+    last_name: Mapped[str | None] = mapped_column(String(255))
+    available: Mapped[int] = mapped_column(BigInteger, default=0)
+    pending: Mapped[int] = mapped_column(BigInteger, default=0)
+    lifetime: Mapped[int] = mapped_column(BigInteger, default=0)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customer_accounts.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    redacted_at: Mapped[dt.datetime | None]
+
+    @property
+    def external_id(self) -> str | None:
+        return self.platform_customer_id

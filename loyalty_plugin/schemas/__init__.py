@@ -1,0 +1,1 @@
+"""marshmallow schemas: shape and format only, never business rules."""

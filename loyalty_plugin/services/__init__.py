@@ -1,0 +1,1 @@
+"""Business operations: ``(session, plain args) -> result``. They flush, never commit."""

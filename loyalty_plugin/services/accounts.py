@@ -1,0 +1,150 @@
+"""Finding, creating and joining customer accounts."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy import select, text, update
+from sqlalchemy.orm import Session
+
+from ..events import CustomerRef
+from ..models import (CustomerAccount, EntryKind, EntrySource, InboundDelivery, LedgerEntry, Order,
+                      Shop)
+from . import ledger
+from .sql import insert_ignore
+
+log = logging.getLogger(__name__)
+
+
+def normalise_email(email: str | None) -> str | None:
+    """Lower-cased and trimmed; None for anything that is not an address."""
+    if not email:
+        return None
+    email = email.strip().lower()
+    local, _, domain = email.rpartition("@")
+    if not local or "." not in domain or len(email) > 320 or any(c.isspace() for c in email):
+        return None
+    return email
+
+
+def find_by_external_id(session: Session, shop_id: int, external_id: str) -> CustomerAccount | None:
+    return session.execute(select(CustomerAccount).where(
+        CustomerAccount.shop_id == shop_id,
+        CustomerAccount.platform_customer_id == external_id)).scalar_one_or_none()
+
+
+def _find_guest(session: Session, shop_id: int, email: str) -> CustomerAccount | None:
+    return session.execute(select(CustomerAccount).where(
+        CustomerAccount.shop_id == shop_id, CustomerAccount.platform_customer_id.is_(None),
+        CustomerAccount.email == email)).scalar_one_or_none()
+
+
+def _find_single_registered(session: Session, shop_id: int, email: str) -> CustomerAccount | None:
+    rows = session.execute(select(CustomerAccount).where(
+        CustomerAccount.shop_id == shop_id, CustomerAccount.platform_customer_id.is_not(None),
+        CustomerAccount.email == email).limit(2)).scalars().all()
+    return rows[0] if len(rows) == 1 else None
+
+
+def resolve_account(session: Session, shop: Shop, ref: CustomerRef,
+                    now: dt.datetime) -> CustomerAccount | None:
+    """The account a customer reference belongs to, created if needed.
+
+    A platform customer id wins. A guest (email only) joins the one registered
+    account with that email if there is one, else a guest account keyed by the
+    email. When the platform later names the customer, the guest account is
+    claimed or merged into theirs, so no points are lost.
+    """
+    email = normalise_email(ref.email)
+    if ref.platform_id:
+        account = find_by_external_id(session, shop.id, ref.platform_id)
+        if account is None and email:
+            account = _claim_guest(session, shop.id, email, ref.platform_id)
+        if account is None:
+            insert_ignore(session, CustomerAccount,
+                          dict(shop_id=shop.id, platform_customer_id=ref.platform_id, email=email,
+                               available=0, pending=0, lifetime=0, created_at=now, updated_at=now),
+                          conflict=["shop_id", "platform_customer_id"])
+            account = find_by_external_id(session, shop.id, ref.platform_id)
+            assert account is not None
+        elif email:
+            guest = _find_guest(session, shop.id, email)
+            if guest is not None and guest.id != account.id:
+                merge_accounts(session, guest, account, now)
+        _update_profile(account, ref, email)
+        return account
+    if email:
+        account = _find_single_registered(session, shop.id, email)
+        if account is not None:
+            return account
+        insert_ignore(session, CustomerAccount,
+                      dict(shop_id=shop.id, platform_customer_id=None, email=email,
+                           available=0, pending=0, lifetime=0, created_at=now, updated_at=now),
+                      conflict=["shop_id", "email"], where=text("platform_customer_id IS NULL"))
+        account = _find_guest(session, shop.id, email)
+        assert account is not None
+        _update_profile(account, ref, email)
+        return account
+    return None
+
+
+def _claim_guest(session: Session, shop_id: int, email: str, platform_id: str) -> CustomerAccount | None:
+    guest = _find_guest(session, shop_id, email)
+    if guest is None:
+        return None
+    # Conditional, so two deliveries racing for the same guest cannot both claim it.
+    claimed = session.execute(
+        update(CustomerAccount)
+        .where(CustomerAccount.id == guest.id, CustomerAccount.platform_customer_id.is_(None))
+        .values(platform_customer_id=platform_id).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        return None
+    session.refresh(guest)
+    log.info("guest account joined shop=%s account=%s", shop_id, guest.id)
+    return guest
+
+
+def _update_profile(account: CustomerAccount, ref: CustomerRef, email: str | None) -> None:
+    if email and account.email != email:
+        account.email = email
+    if ref.first_name is not None:
+        account.first_name = ref.first_name
+    if ref.last_name is not None:
+        account.last_name = ref.last_name
+
+
+def merge_accounts(session: Session, source: CustomerAccount, target: CustomerAccount,
+                   now: dt.datetime) -> None:
+    """Move a guest account's open lots (with their dates) and debts into ``target``."""
+    first, second = sorted((source.id, target.id))
+    ledger.lock_account(session, first)
+    ledger.lock_account(session, second)
+    lots = session.execute(select(LedgerEntry).where(
+        LedgerEntry.account_id == source.id, LedgerEntry.remaining > 0,
+    ).order_by(LedgerEntry.id)).scalars().all()
+    for entry in lots:
+        ref = f"{source.id}:{entry.id}"
+        if entry.points > 0:
+            ledger.credit(session, target, kind=EntryKind.MERGE_IN, points=entry.remaining,
+                          source=EntrySource.MERGE, source_ref=ref, key=f"merge:{ref}:in", now=now,
+                          matures_at=entry.matures_at, expires_at=entry.expires_at,
+                          order_id=entry.order_id)
+            ledger.debit(session, source, kind=EntryKind.MERGE_OUT, points=entry.remaining,
+                         source=EntrySource.MERGE, source_ref=ref, key=f"merge:{ref}:out", now=now,
+                         shortfall=ledger.Shortfall.FAIL, preferred_lots=[entry.id],
+                         order_id=entry.order_id)
+        else:
+            # A debt moves too: the target owes it, a credit clears it on the source.
+            debt = entry.remaining
+            ledger.debit(session, target, kind=EntryKind.MERGE_IN, points=debt,
+                         source=EntrySource.MERGE, source_ref=ref, key=f"merge:{ref}:in", now=now,
+                         shortfall=ledger.Shortfall.DEBT)
+            ledger.credit(session, source, kind=EntryKind.MERGE_OUT, points=debt,
+                          source=EntrySource.MERGE, source_ref=ref, key=f"merge:{ref}:out", now=now)
+    session.execute(update(Order).where(Order.account_id == source.id).values(account_id=target.id))
+    session.execute(update(InboundDelivery).where(InboundDelivery.account_id == source.id)
+                    .values(account_id=target.id))
+    source.merged_into_id = target.id
+    source.email = None
+    session.flush()
+    log.info("accounts merged shop=%s source=%s target=%s", source.shop_id, source.id, target.id)

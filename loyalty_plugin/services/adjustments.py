@@ -1,0 +1,23 @@
+"""Manual point adjustments by the shop owner."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from sqlalchemy.orm import Session
+
+from ..models import CustomerAccount, EntryKind, EntrySource, LedgerEntry
+from . import ledger
+
+
+def adjust_points(session: Session, account: CustomerAccount, *, points: int, reason: str,
+                  now: dt.datetime, reference: str | None = None) -> LedgerEntry:
+    """Add or remove points; removing never takes more than the customer has available."""
+    reference = reference or secrets.token_hex(12)
+    common = dict(kind=EntryKind.ADJUSTMENT, source=EntrySource.API, source_ref=reference[:128],
+                  key=f"adjustment:{reference}", now=now, reason=reason)
+    if points > 0:
+        return ledger.credit(session, account, points=points, **common)
+    entry = ledger.debit(session, account, points=-points, shortfall=ledger.Shortfall.FAIL, **common)
+    assert entry is not None
+    return entry

@@ -1,0 +1,284 @@
+"""The only code that writes the points ledger.
+
+Every write locks the account row first (``SELECT ... FOR UPDATE``; SQLite's
+transactions already hold the write lock), checks the entry's idempotency key,
+inserts the entry and its lot allocations, and moves the cached balances by SQL
+expressions in the same transaction.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import case, func, nulls_last, select, update
+from sqlalchemy.orm import Session
+
+from ..errors import InsufficientPoints
+from ..models import (LIFETIME_KINDS, CustomerAccount, EntryKind, EntrySource, EntryStatus,
+                      LedgerEntry, LotAllocation)
+
+log = logging.getLogger(__name__)
+
+
+class Shortfall(str, enum.Enum):
+    """What a debit does when the account's lots cannot cover it."""
+
+    FAIL = "fail"    # raise InsufficientPoints and change nothing
+    DEBT = "debt"    # take the rest anyway: the balance goes negative
+    CLAMP = "clamp"  # take only what there is
+
+
+@dataclass(frozen=True)
+class EarnDetails:
+    base_amount: Decimal
+    rate: Decimal
+    multiplier: Decimal
+    rule_version: int
+
+
+def lock_account(session: Session, account_id: int) -> CustomerAccount:
+    stmt = (select(CustomerAccount).where(CustomerAccount.id == account_id)
+            .with_for_update().execution_options(populate_existing=True))
+    return session.execute(stmt).scalar_one()
+
+
+def find_entry(session: Session, shop_id: int, key: str) -> LedgerEntry | None:
+    return session.execute(select(LedgerEntry).where(
+        LedgerEntry.shop_id == shop_id, LedgerEntry.idempotency_key == key)).scalar_one_or_none()
+
+
+def credit(session: Session, account: CustomerAccount, *, kind: EntryKind, points: int,
+           source: EntrySource, source_ref: str, key: str, now: dt.datetime,
+           matures_at: dt.datetime | None = None, expires_at: dt.datetime | None = None,
+           order_id: int | None = None, earn: EarnDetails | None = None,
+           reason: str | None = None) -> LedgerEntry:
+    """Add a lot of ``points``; pending until ``matures_at`` if that is in the future.
+
+    Returns the existing entry unchanged when ``key`` was used before.
+    """
+    if points <= 0:
+        raise ValueError("a credit needs a positive number of points")
+    account = lock_account(session, account.id)
+    existing = find_entry(session, account.shop_id, key)
+    if existing is not None:
+        return existing
+    pending = matures_at is not None and matures_at > now
+    entry = LedgerEntry(
+        shop_id=account.shop_id, account_id=account.id, kind=kind, points=points,
+        status=EntryStatus.PENDING if pending else EntryStatus.AVAILABLE, remaining=points,
+        created_at=now, matures_at=matures_at if pending else None,
+        matured_at=None if pending else now, expires_at=expires_at, source=source,
+        source_ref=source_ref, idempotency_key=key, order_id=order_id, reason=reason,
+        base_amount=earn.base_amount if earn else None, rate=earn.rate if earn else None,
+        multiplier=earn.multiplier if earn else None, rule_version=earn.rule_version if earn else None,
+    )
+    session.add(entry)
+    session.flush()
+    _move_balances(session, account.id, kind=kind, points=points,
+                   pending=points if pending else 0, available=0 if pending else points)
+    if not pending:
+        _settle_debts(session, account.id, entry, now)
+    log.info("ledger credit shop=%s account=%s entry=%s kind=%s points=%s",
+             account.shop_id, account.id, entry.id, kind.value, points)
+    return entry
+
+
+def debit(session: Session, account: CustomerAccount, *, kind: EntryKind, points: int,
+          source: EntrySource, source_ref: str, key: str, now: dt.datetime,
+          shortfall: Shortfall, order_id: int | None = None,
+          preferred_lots: Sequence[int] = (), reason: str | None = None) -> LedgerEntry | None:
+    """Take ``points`` from the account's lots, soonest-expiring first.
+
+    ``preferred_lots`` are consumed before any other (a refund takes back the
+    order's own points first). Returns None when nothing was taken (clamped at
+    zero), the existing entry when ``key`` was used before.
+    """
+    if points <= 0:
+        raise ValueError("a debit needs a positive number of points")
+    account = lock_account(session, account.id)
+    existing = find_entry(session, account.shop_id, key)
+    if existing is not None:
+        return existing
+
+    plan: list[tuple[LedgerEntry, int]] = []
+    wanted = points
+    for lot in _spendable_lots(session, account.id, preferred_lots, now):
+        if wanted == 0:
+            break
+        take = min(lot.remaining, wanted)
+        plan.append((lot, take))
+        wanted -= take
+    if wanted and shortfall is Shortfall.FAIL:
+        raise InsufficientPoints(
+            f"The customer has {points - wanted} points available, {points} are needed.",
+            details={"available": points - wanted, "requested": points})
+    debt = wanted if shortfall is Shortfall.DEBT else 0
+    taken = points - wanted + debt
+    if taken == 0:
+        return None
+
+    from_pending = sum(take for lot, take in plan if lot.status is EntryStatus.PENDING)
+    entry = LedgerEntry(
+        shop_id=account.shop_id, account_id=account.id, kind=kind, points=-taken,
+        status=EntryStatus.PENDING if from_pending == taken else EntryStatus.AVAILABLE,
+        remaining=debt, created_at=now, matured_at=now, source=source, source_ref=source_ref,
+        idempotency_key=key, order_id=order_id, reason=reason,
+    )
+    session.add(entry)
+    session.flush()
+    for lot, take in plan:
+        _allocate(session, lot_id=lot.id, debit_id=entry.id, shop_id=account.shop_id,
+                  points=take, now=now)
+    _move_balances(session, account.id, kind=kind, points=-taken,
+                   pending=-from_pending, available=-(taken - from_pending))
+    log.info("ledger debit shop=%s account=%s entry=%s kind=%s points=%s debt=%s",
+             account.shop_id, account.id, entry.id, kind.value, taken, debt)
+    return entry
+
+
+def mature_due(session: Session, now: dt.datetime, *, shop_id: int | None = None,
+               limit: int = 500) -> int:
+    """Make pending lots whose time has come available; returns how many matured."""
+    stmt = (select(LedgerEntry.account_id).where(
+        LedgerEntry.status == EntryStatus.PENDING, LedgerEntry.points > 0,
+        LedgerEntry.matures_at <= now).distinct().limit(limit))
+    if shop_id is not None:
+        stmt = stmt.where(LedgerEntry.shop_id == shop_id)
+    matured = 0
+    for account_id in session.execute(stmt).scalars().all():
+        matured += mature_account(session, account_id, now)
+    return matured
+
+
+def mature_account(session: Session, account_id: int, now: dt.datetime) -> int:
+    lock_account(session, account_id)
+    lots = session.execute(select(LedgerEntry).where(
+        LedgerEntry.account_id == account_id, LedgerEntry.status == EntryStatus.PENDING,
+        LedgerEntry.points > 0, LedgerEntry.matures_at <= now,
+    ).order_by(LedgerEntry.id)).scalars().all()
+    for lot in lots:
+        lot.status = EntryStatus.AVAILABLE
+        lot.matured_at = now
+        session.flush()
+        if lot.remaining:
+            _move_balances(session, account_id, kind=None, points=0,
+                           pending=-lot.remaining, available=lot.remaining)
+            _settle_debts(session, account_id, lot, now)
+    return len(lots)
+
+
+def _spendable_lots(session: Session, account_id: int, preferred: Sequence[int],
+                    now: dt.datetime) -> list[LedgerEntry]:
+    preferred_lots: list[LedgerEntry] = []
+    if preferred:
+        preferred_lots = list(session.execute(select(LedgerEntry).where(
+            LedgerEntry.id.in_(preferred), LedgerEntry.account_id == account_id,
+            LedgerEntry.points > 0, LedgerEntry.remaining > 0,
+        ).order_by(case((LedgerEntry.status == EntryStatus.PENDING, 0), else_=1), LedgerEntry.id)
+            .execution_options(populate_existing=True)).scalars())
+    others = session.execute(select(LedgerEntry).where(
+        LedgerEntry.account_id == account_id, LedgerEntry.points > 0, LedgerEntry.remaining > 0,
+        LedgerEntry.status == EntryStatus.AVAILABLE,
+        (LedgerEntry.expires_at.is_(None)) | (LedgerEntry.expires_at > now),
+        LedgerEntry.id.not_in(preferred) if preferred else True,
+    ).order_by(nulls_last(LedgerEntry.expires_at.asc()), LedgerEntry.id)
+        .execution_options(populate_existing=True)).scalars().all()
+    return preferred_lots + list(others)
+
+
+def _settle_debts(session: Session, account_id: int, lot: LedgerEntry, now: dt.datetime) -> None:
+    """A new available lot first covers any negative balance, oldest debt first."""
+    debts = session.execute(select(LedgerEntry).where(
+        LedgerEntry.account_id == account_id, LedgerEntry.points < 0, LedgerEntry.remaining > 0,
+    ).order_by(LedgerEntry.id).execution_options(populate_existing=True)).scalars().all()
+    available = lot.remaining
+    for debt in debts:
+        if available == 0:
+            break
+        take = min(available, debt.remaining)
+        _allocate(session, lot_id=lot.id, debit_id=debt.id, shop_id=lot.shop_id, points=take, now=now)
+        session.execute(update(LedgerEntry).where(LedgerEntry.id == debt.id)
+                        .values(remaining=LedgerEntry.remaining - take))
+        available -= take
+    session.refresh(lot, ["remaining"])
+
+
+def _allocate(session: Session, *, lot_id: int, debit_id: int, shop_id: int, points: int,
+              now: dt.datetime) -> None:
+    session.add(LotAllocation(shop_id=shop_id, lot_entry_id=lot_id, debit_entry_id=debit_id,
+                              points=points, created_at=now))
+    session.execute(update(LedgerEntry).where(LedgerEntry.id == lot_id)
+                    .values(remaining=LedgerEntry.remaining - points))
+
+
+def _move_balances(session: Session, account_id: int, *, kind: EntryKind | None, points: int,
+                   pending: int, available: int) -> None:
+    lifetime = points if kind in LIFETIME_KINDS else 0
+    session.execute(
+        update(CustomerAccount).where(CustomerAccount.id == account_id).values(
+            available=CustomerAccount.available + available,
+            pending=CustomerAccount.pending + pending,
+            lifetime=CustomerAccount.lifetime + lifetime,
+        ).execution_options(synchronize_session="fetch"))
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    account_id: int
+    field: str
+    cached: int
+    ledger: int
+
+
+def verify_balances(session: Session, *, shop_id: int | None = None) -> list[Mismatch]:
+    """Recompute every account's balances from entries and allocations; list the differences."""
+    mismatches: list[Mismatch] = []
+    allocated_from = (select(LotAllocation.lot_entry_id.label("entry_id"),
+                             func.sum(LotAllocation.points).label("points"))
+                      .group_by(LotAllocation.lot_entry_id))
+    allocated_to = (select(LotAllocation.debit_entry_id.label("entry_id"),
+                           func.sum(LotAllocation.points).label("points"))
+                    .group_by(LotAllocation.debit_entry_id))
+    for name, subquery, sign in (("lot", allocated_from, 1), ("debit", allocated_to, -1)):
+        sub = subquery.subquery()
+        stmt = (select(LedgerEntry.account_id, LedgerEntry.id, LedgerEntry.points,
+                       LedgerEntry.remaining, func.coalesce(sub.c.points, 0))
+                .outerjoin(sub, sub.c.entry_id == LedgerEntry.id)
+                .where(LedgerEntry.points * sign > 0))
+        if shop_id is not None:
+            stmt = stmt.where(LedgerEntry.shop_id == shop_id)
+        for account_id, entry_id, points, remaining, allocated in session.execute(stmt):
+            expected = abs(points) - allocated
+            if remaining != expected or expected < 0:
+                mismatches.append(Mismatch(account_id, f"{name} {entry_id} remaining",
+                                           remaining, expected))
+
+    is_credit = LedgerEntry.points > 0
+    derived = (select(
+        LedgerEntry.account_id.label("account_id"),
+        func.sum(case((is_credit & (LedgerEntry.status == EntryStatus.PENDING),
+                       LedgerEntry.remaining), else_=0)).label("pending"),
+        func.sum(case((is_credit & (LedgerEntry.status == EntryStatus.AVAILABLE),
+                       LedgerEntry.remaining),
+                      (LedgerEntry.points < 0, -LedgerEntry.remaining), else_=0)).label("available"),
+        func.sum(case((LedgerEntry.kind.in_(list(LIFETIME_KINDS)), LedgerEntry.points),
+                      else_=0)).label("lifetime"),
+    ).group_by(LedgerEntry.account_id)).subquery()
+    stmt = (select(CustomerAccount.id, CustomerAccount.pending, CustomerAccount.available,
+                   CustomerAccount.lifetime,
+                   func.coalesce(derived.c.pending, 0), func.coalesce(derived.c.available, 0),
+                   func.coalesce(derived.c.lifetime, 0))
+            .outerjoin(derived, derived.c.account_id == CustomerAccount.id))
+    if shop_id is not None:
+        stmt = stmt.where(CustomerAccount.shop_id == shop_id)
+    for row in session.execute(stmt):
+        account_id, *cached_and_derived = row
+        for field, cached, ledger in zip(("pending", "available", "lifetime"),
+                                         cached_and_derived[:3], cached_and_derived[3:]):
+            if int(cached) != int(ledger):
+                mismatches.append(Mismatch(account_id, field, int(cached), int(ledger)))
+    return mismatches

@@ -1,0 +1,17 @@
+"""Inbound platform adapters and the one pipeline they share.
+
+Each adapter module verifies a platform's signature and parses its payloads into
+the core's normalised events; ``pipeline`` runs every delivery the same way:
+raw bytes, verify, dedupe, parse, apply, commit.
+"""
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    """Mount the webhook endpoints and their CLI commands on the app."""
+    from .cli import webhooks_cli
+    from .pipeline import bp
+
+    app.register_blueprint(bp)
+    app.cli.add_command(webhooks_cli)

@@ -1,0 +1,78 @@
+"""What every platform adapter provides to the pipeline."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from loyalty_plugin.events import Event
+from loyalty_plugin.models import Platform, Shop
+
+
+class PayloadError(ValueError):
+    """An authentic body the adapter cannot understand; the message names the problem."""
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """An authenticated delivery: who sent it, what it is about, and the headers to keep."""
+
+    delivery_id: str
+    topic: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Adapter(Protocol):
+    platform: Platform
+
+    def authenticate(self, shop: Shop, headers: Any, body: bytes) -> Envelope:
+        """Verify the signature over the raw bytes; raise Unauthorized or BadRequest."""
+
+    def parse(self, envelope: Envelope, body: bytes) -> Event:
+        """Turn the body into a normalised event; raise PayloadError."""
+
+
+def load_json_object(body: bytes) -> dict:
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PayloadError(f"body is not valid JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise PayloadError("body must be a JSON object")
+    return payload
+
+
+def parse_timestamp(value: Any, field_name: str) -> dt.datetime | None:
+    """ISO 8601 to aware UTC; a time without an offset is taken as UTC."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise PayloadError(f"{field_name} must be an ISO 8601 string")
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise PayloadError(f"{field_name} is not an ISO 8601 time: {value[:40]!r}") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed.astimezone(dt.timezone.utc)
+
+
+def require_id(payload: dict, key: str, what: str) -> str:
+    value = payload.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or str(value).strip() == "":
+        raise PayloadError(f"{what} is missing or not an id")
+    text = str(value).strip()
+    if len(text) > 64:
+        raise PayloadError(f"{what} is longer than 64 characters")
+    return text
+
+
+def optional_id(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or str(value).strip() in ("", "0"):
+        return None
+    return str(value).strip()[:64]
+
+
+def optional_text(value: Any, limit: int = 255) -> str | None:
+    return value.strip()[:limit] or None if isinstance(value, str) else None

@@ -1,0 +1,118 @@
+"""The one webhook pipeline: raw bytes, verify, dedupe, parse, apply, commit.
+
+Written once for every platform; an adapter only verifies and parses.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from sqlalchemy.orm import Session
+
+from loyalty_plugin.db import get_db, get_session
+from loyalty_plugin.errors import BadRequest, ErrorCode, NotFound
+from loyalty_plugin.models import InboundDelivery, Platform, Shop, utcnow
+from loyalty_plugin.services import deliveries
+from loyalty_plugin.services.events import apply_event
+from loyalty_plugin.services.shops import get_shop
+
+from .base import Adapter, Envelope, PayloadError
+from .shopify import ShopifyAdapter
+
+log = logging.getLogger(__name__)
+
+ADAPTERS: dict[Platform, Adapter] = {Platform.SHOPIFY: ShopifyAdapter()}
+
+bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+
+
+@bp.post("/<platform>/<shop_id>")
+def receive(platform: str, shop_id: str):
+    adapter = _adapter(platform)
+    if adapter is None:
+        raise NotFound(f"Unknown platform {platform[:32]!r}.")
+    body = request.get_data(cache=False)
+    status, payload = handle_delivery(adapter, shop_id, request.headers, body)
+    return jsonify(payload), status
+
+
+def _adapter(platform: str) -> Adapter | None:
+    try:
+        return ADAPTERS.get(Platform(platform))
+    except ValueError:
+        return None
+
+
+def handle_delivery(adapter: Adapter, shop_id: str, headers: Any, body: bytes) -> tuple[int, dict]:
+    session = get_session()
+    valid_id = shop_id.isdigit() and len(shop_id) <= 18
+    shop = get_shop(session, int(shop_id), adapter.platform) if valid_id else None
+    if shop is None:
+        raise NotFound(f"No {adapter.platform.value} shop with id {shop_id[:32]!r}.",
+                       code=ErrorCode.SHOP_NOT_FOUND)
+    envelope = adapter.authenticate(shop, headers, body)
+    now = utcnow()
+    try:
+        delivery, done = deliveries.open_delivery(
+            session, shop_id=shop.id, delivery_id=envelope.delivery_id, topic=envelope.topic,
+            body=body, headers=envelope.headers, now=now)
+        if done:
+            session.commit()
+            log.info("duplicate delivery shop=%s delivery=%s", shop.id, envelope.delivery_id)
+            return 200, {"status": "duplicate", "delivery_id": envelope.delivery_id}
+        result = _apply(session, adapter, shop, delivery, envelope, body)
+        session.commit()
+    except PayloadError as exc:
+        session.commit()  # keeps the rejected delivery's record
+        raise BadRequest(f"Malformed {envelope.topic} payload: {exc}",
+                         details={"delivery_id": envelope.delivery_id}) from None
+    except Exception as exc:
+        session.rollback()
+        _record_failure(shop.id, envelope, body, exc)
+        raise
+    log.info("delivery shop=%s delivery=%s topic=%s status=%s note=%s", shop.id,
+             envelope.delivery_id, envelope.topic, result["status"], result["note"])
+    return 200, result
+
+
+def _apply(session: Session, adapter: Adapter, shop: Shop, delivery: InboundDelivery,
+           envelope: Envelope, body: bytes) -> dict:
+    now = utcnow()
+    try:
+        event = adapter.parse(envelope, body)
+    except PayloadError as exc:
+        deliveries.reject_delivery(delivery, str(exc), now)
+        raise
+    outcome = apply_event(session, shop, event, now)
+    if outcome.details.get("shop_deleted"):
+        return {"status": "processed", "note": outcome.note, "delivery_id": envelope.delivery_id}
+    deliveries.finish_delivery(delivery, outcome, now)
+    return {"status": delivery.status.value, "note": outcome.note, "delivery_id": envelope.delivery_id}
+
+
+def _record_failure(shop_id: int, envelope: Envelope, body: bytes, exc: Exception) -> None:
+    log.exception("delivery failed shop=%s delivery=%s topic=%s", shop_id, envelope.delivery_id,
+                  envelope.topic)
+    try:
+        with get_db().transaction() as session:
+            deliveries.record_failure(session, shop_id=shop_id, delivery_id=envelope.delivery_id,
+                                      topic=envelope.topic, body=body, headers=envelope.headers,
+                                      error=f"{type(exc).__name__}: {exc}"[:2000], now=utcnow())
+    except Exception:
+        log.exception("could not record failed delivery shop=%s delivery=%s", shop_id,
+                      envelope.delivery_id)
+
+
+def replay(session: Session, delivery: InboundDelivery) -> dict:
+    """Apply a stored delivery again, from its stored bytes and headers."""
+    shop = get_shop(session, delivery.shop_id)
+    if shop is None or delivery.body is None:
+        raise BadRequest("This delivery cannot be replayed: its shop or body is gone.")
+    adapter = ADAPTERS.get(shop.platform)
+    if adapter is None:
+        raise BadRequest(f"No adapter for {shop.platform.value}.")
+    envelope = Envelope(delivery.delivery_id, delivery.topic, dict(delivery.headers or {}))
+    delivery.attempts += 1
+    return _apply(session, adapter, shop, delivery, envelope, delivery.body)
+
