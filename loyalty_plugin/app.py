@@ -56,8 +56,7 @@ def register_blueprints(app: Flask) -> None:
 
     @app.get("/healthz")
     def healthz():
-        with db.get_db().engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        db.get_session().execute(text("SELECT 1"))
         return jsonify(status="ok")
 
 

@@ -7,7 +7,7 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from . import migrate
 from .db import get_db
@@ -35,7 +35,7 @@ def register_commands(app) -> None:
     app.cli.add_command(serve)
 
 
-@click.group("db")
+@click.group("db", cls=AppGroup)
 def db_cli() -> None:
     """Database schema migrations."""
 
@@ -51,11 +51,13 @@ def db_upgrade(revision: str) -> None:
 @db_cli.command("current")
 def db_current() -> None:
     """Show the schema revision the database is at, and the newest one."""
-    click.echo(f"current: {migrate.current_revision(get_db().engine)}")
+    with get_db().transaction() as session:
+        current = migrate.current_revision(session.connection())
+    click.echo(f"current: {current}")
     click.echo(f"head:    {migrate.head_revision()}")
 
 
-@click.group("shop")
+@click.group("shop", cls=AppGroup)
 def shop_cli() -> None:
     """Shops."""
 
@@ -92,7 +94,7 @@ def shop_create(platform: str, domain: str, currency: str, timezone: str,
             click.echo(f"{key:15} {value}")
 
 
-@click.group("ledger")
+@click.group("ledger", cls=AppGroup)
 def ledger_cli() -> None:
     """The points ledger."""
 
@@ -112,7 +114,7 @@ def ledger_verify(shop_id: int | None) -> None:
     click.echo("Ledger verified: every balance matches its entries.")
 
 
-@click.group("jobs")
+@click.group("jobs", cls=AppGroup)
 def jobs_cli() -> None:
     """Scheduled work."""
 
@@ -136,6 +138,7 @@ def jobs_run_due() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", type=int, help="Worker processes (default: 2 x cores + 1, at most 9).")
 @click.option("--upgrade/--no-upgrade", default=False, help="Upgrade the database schema first.")
+@with_appcontext
 def serve(host: str, port: int, workers: int | None, upgrade: bool) -> None:
     """Run the service under gunicorn."""
     from .server import run_server

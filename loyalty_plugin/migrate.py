@@ -11,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 UPGRADE_HINT = "run `loyalty db upgrade`"
 
@@ -41,8 +41,10 @@ def downgrade(engine: Engine, revision: str) -> None:
     command.downgrade(alembic_config(engine), revision)
 
 
-def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as connection:
+def current_revision(bind: Engine | Connection) -> str | None:
+    if isinstance(bind, Connection):
+        return MigrationContext.configure(bind).get_current_revision()
+    with bind.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
@@ -52,8 +54,8 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(config).get_current_head()
 
 
-def check_schema(engine: Engine) -> None:
-    current, head = current_revision(engine), head_revision()
+def check_schema(bind: Engine | Connection) -> None:
+    current, head = current_revision(bind), head_revision()
     if current != head:
         state = "is empty" if current is None else f"is at revision {current}"
         raise SchemaOutOfDate(f"The database {state}, the code needs {head}: {UPGRADE_HINT}.")
@@ -66,10 +68,11 @@ def requires_schema(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from .db import get_db
 
-        try:
-            check_schema(get_db().engine)
-        except SchemaOutOfDate as exc:
-            raise click.ClickException(str(exc)) from None
+        with get_db().transaction() as session:
+            try:
+                check_schema(session.connection())
+            except SchemaOutOfDate as exc:
+                raise click.ClickException(str(exc)) from None
         return func(*args, **kwargs)
 
     return wrapper

@@ -1,7 +1,10 @@
 """``loyalty webhooks ...``: operator commands for stored deliveries."""
 from __future__ import annotations
 
+import sys
+
 import click
+from flask.cli import AppGroup
 
 from loyalty_plugin.db import get_db
 from loyalty_plugin.errors import LoyaltyError
@@ -11,7 +14,7 @@ from loyalty_plugin.services import deliveries
 from .pipeline import replay
 
 
-@click.group("webhooks")
+@click.group("webhooks", cls=AppGroup)
 def webhooks_cli() -> None:
     """Inspect and replay inbound webhook deliveries."""
 
@@ -39,7 +42,7 @@ def replay_command(shop_id: int | None, statuses: tuple[str, ...], delivery_ids:
         click.echo("No deliveries to replay.")
         return
     failed = 0
-    with click.progressbar(ids, label="Replaying deliveries", file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(ids, label="Replaying deliveries", file=sys.stderr) as bar:
         for delivery_id in bar:
             try:
                 with db.transaction() as session:

@@ -52,6 +52,7 @@ def handle_delivery(adapter: Adapter, shop_id: str, headers: Any, body: bytes) -
         raise NotFound(f"No {adapter.platform.value} shop with id {shop_id[:32]!r}.",
                        code=ErrorCode.SHOP_NOT_FOUND)
     envelope = adapter.authenticate(shop, headers, body)
+    shop_key = shop.id
     now = utcnow()
     try:
         delivery, done = deliveries.open_delivery(
@@ -68,10 +69,10 @@ def handle_delivery(adapter: Adapter, shop_id: str, headers: Any, body: bytes) -
         raise BadRequest(f"Malformed {envelope.topic} payload: {exc}",
                          details={"delivery_id": envelope.delivery_id}) from None
     except Exception as exc:
-        session.rollback()
-        _record_failure(shop.id, envelope, body, exc)
+        session.close()  # rolls back; the failure is recorded in a transaction of its own
+        _record_failure(shop_key, envelope, body, exc)
         raise
-    log.info("delivery shop=%s delivery=%s topic=%s status=%s note=%s", shop.id,
+    log.info("delivery shop=%s delivery=%s topic=%s status=%s note=%s", shop_key,
              envelope.delivery_id, envelope.topic, result["status"], result["note"])
     return 200, result
 
