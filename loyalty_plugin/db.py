@@ -20,6 +20,8 @@ EXTENSION_KEY = "loyalty_db"
 
 def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 5, **kwargs: Any) -> Engine:
     """Create an engine tuned for the dialect; SQLite gets real transactions."""
+    # Statement parameters carry customer emails and webhook bodies: keep them out of logs.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         in_memory = url in {"sqlite://", "sqlite:///:memory:"} or "mode=memory" in url
         if in_memory:

@@ -17,7 +17,8 @@ from loyalty_plugin.migrate import upgrade
 
 TEST_URL = os.environ.get("LOYALTY_TEST_DATABASE_URL", "sqlite://")
 IS_POSTGRES = TEST_URL.startswith("postgresql")
-TEST_SCHEMA = "loyalty_test"
+# One schema per run, so two runs on one server never see each other's rows.
+TEST_SCHEMA = f"loyalty_test_{os.getpid()}"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -38,6 +39,13 @@ def schema_engine(schema: str, **kwargs):
     return engine
 
 
+def drop_schema(schema: str) -> None:
+    engine = make_engine(TEST_URL)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def engine():
     if IS_POSTGRES:
@@ -47,6 +55,8 @@ def engine():
     upgrade(engine)
     yield engine
     engine.dispose()
+    if IS_POSTGRES:
+        drop_schema(TEST_SCHEMA)
 
 
 @pytest.fixture

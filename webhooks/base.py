@@ -36,7 +36,7 @@ class Adapter(Protocol):
 def load_json_object(body: bytes) -> dict:
     try:
         payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # bad UTF-8, bad JSON, absurd nesting or numbers
         raise PayloadError(f"body is not valid JSON: {exc}") from None
     if not isinstance(payload, dict):
         raise PayloadError("body must be a JSON object")

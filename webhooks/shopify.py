@@ -17,7 +17,7 @@ from loyalty_plugin.events import (AppUninstalled, CustomerChanged, CustomerData
                                    Unhandled)
 from loyalty_plugin.models import Platform, Shop
 from loyalty_plugin.rules.earning import Amounts
-from loyalty_plugin.rules.money import parse_money
+from loyalty_plugin.rules.money import check_amount, parse_money
 
 from .base import (Envelope, PayloadError, load_json_object, optional_id, optional_text,
                    parse_timestamp, require_id)
@@ -33,6 +33,7 @@ KEPT_HEADERS = (TOPIC_HEADER, DOMAIN_HEADER, WEBHOOK_ID_HEADER, "X-Shopify-API-V
 ORDER_TOPICS = frozenset({"orders/create", "orders/paid", "orders/updated", "orders/fulfilled",
                           "orders/cancelled"})
 PAID_STATUSES = frozenset({"paid", "partially_refunded", "refunded"})
+MAX_QUANTITY = 1_000_000
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -105,9 +106,18 @@ def _amount(value: Any, field: str) -> Decimal:
 
 def _quantity(line: dict, field: str) -> int:
     quantity = line.get("quantity", 1)
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
-        raise PayloadError(f"{field}.quantity must be a non-negative integer")
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 <= quantity <= MAX_QUANTITY:
+        raise PayloadError(f"{field}.quantity must be an integer from 0 to {MAX_QUANTITY}")
     return quantity
+
+
+def _amounts(items: Decimal, shipping: Decimal, taxes: Decimal) -> Amounts:
+    for name, value in (("items", items), ("shipping", shipping), ("taxes", taxes)):
+        try:
+            check_amount(value, field=f"{name} total")
+        except ValueError as exc:
+            raise PayloadError(str(exc)) from None
+    return Amounts(items=items, shipping=shipping, taxes=taxes)
 
 
 def _objects(payload: dict, key: str) -> list[dict]:
@@ -155,8 +165,7 @@ def parse_order(order: dict, topic: str) -> OrderSnapshot:
     return OrderSnapshot(
         order_id=order_id,
         customer=_order_customer(order),
-        amounts=Amounts(items=max(items, Decimal("0")), shipping=shipping,
-                        taxes=_money(order, "total_tax")),
+        amounts=_amounts(max(items, Decimal("0")), shipping, _money(order, "total_tax")),
         currency=optional_text(order.get("currency"), 3),
         name=optional_text(order.get("name"), 64),
         is_paid=topic == "orders/paid" or financial_status in PAID_STATUSES,
@@ -199,7 +208,7 @@ def parse_refund(refund: dict, *, order_id: str | None = None) -> RefundSnapshot
     effective = not transactions or any(
         t.get("kind") == "refund" and t.get("status") == "success" for t in transactions)
     return RefundSnapshot(refund_id=refund_id, order_id=order_id,
-                          amounts=Amounts(items=items, shipping=shipping, taxes=taxes),
+                          amounts=_amounts(items, shipping, taxes),
                           is_effective=effective,
                           created_at=parse_timestamp(refund.get("created_at"), "created_at"))
 

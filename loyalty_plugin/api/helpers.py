@@ -31,7 +31,7 @@ def json_body() -> dict[str, Any]:
         raise UnsupportedMediaType("Send the request body as application/json.")
     try:
         payload = json.loads(request.get_data(cache=True) or b"")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # bad UTF-8, bad JSON, absurd nesting or numbers
         raise BadRequest(f"The body is not valid JSON: {exc}", code=ErrorCode.INVALID_JSON) from None
     if not isinstance(payload, dict):
         raise BadRequest("The body must be a JSON object.", code=ErrorCode.INVALID_JSON)

@@ -16,6 +16,11 @@ def _unwrap(relative: str, key: str) -> bytes:
     return json.dumps(json.loads(fixture_bytes(relative))[key]).encode()
 
 
+def _deliveries(session, shop) -> int:
+    return session.execute(select(func.count()).select_from(InboundDelivery)
+                           .where(InboundDelivery.shop_id == shop.id)).scalar_one()
+
+
 def _customer(client, api_key, external_id):
     return client.get(f"/api/v1/customers/{external_id}",
                       headers={"Authorization": f"Bearer {api_key}"})
@@ -93,7 +98,7 @@ def test_tampered_body_is_rejected_and_nothing_stored(client, session):
     response = client.post(f"/webhooks/shopify/{shop.id}", data=tampered, headers=headers)
     assert response.status_code == 401
     assert response.json["error"]["code"] == "invalid_signature"
-    assert session.execute(select(func.count()).select_from(InboundDelivery)).scalar_one() == 0
+    assert _deliveries(session, shop) == 0
 
 
 def test_wrong_secret_missing_hmac_and_wrong_domain_answer_401(client, session):
@@ -108,7 +113,7 @@ def test_wrong_secret_missing_hmac_and_wrong_domain_answer_401(client, session):
         response = client.post(f"/webhooks/shopify/{shop.id}", data=body, headers=headers)
         assert response.status_code == 401, headers
         assert response.json["error"]["message"]
-    assert session.execute(select(func.count()).select_from(InboundDelivery)).scalar_one() == 0
+    assert _deliveries(session, shop) == 0
 
 
 def test_previous_secret_still_verifies_during_rotation(client, session):
@@ -154,7 +159,8 @@ def test_wrong_types_are_400_naming_the_field(client, session):
         response = post_shopify(client, shop, "orders/paid", json.dumps(payload).encode())
         assert response.status_code == 400, payload
         assert expected in response.json["error"]["message"]
-    assert session.execute(select(func.count()).select_from(LedgerEntry)).scalar_one() == 0
+    assert session.execute(select(func.count()).select_from(LedgerEntry)
+                           .where(LedgerEntry.shop_id == shop.id)).scalar_one() == 0
 
 
 def test_wrong_content_type_and_missing_topic(client, session):
@@ -247,3 +253,18 @@ def test_delivery_ids_are_scoped_per_shop(client, session):
     assert response.json["status"] == "processed"
     assert _customer(client, key2, "3").json["points"]["available"] == 100
     assert unique()
+
+
+def test_out_of_range_numbers_and_absurd_nesting_are_400_not_500(client, session):
+    shop, _ = make_shop(session)
+    huge_line = shopify_order(subtotal_price_set=None, subtotal_price="1e30")
+    many = shopify_order()
+    many["line_items"][0]["quantity"] = 10**12
+    many["line_items"][0]["gift_card"] = True
+    for payload in (huge_line, many):
+        response = post_shopify(client, shop, "orders/paid", payload)
+        assert response.status_code == 400, response.json
+    nested = b"[" * 100_000 + b"]" * 100_000
+    assert post_shopify(client, shop, "orders/paid", nested).status_code == 400
+    long_number = b'{"id": ' + b"9" * 5000 + b"}"
+    assert post_shopify(client, shop, "orders/paid", long_number).status_code == 400
