@@ -49,9 +49,9 @@ def register_blueprints(app: Flask) -> None:
     # The only place the core reaches into the edge packages.
     import webhooks
 
-    from .api import bp as api_bp
+    from . import api
 
-    app.register_blueprint(api_bp)
+    api.register(app)
     webhooks.register(app)
 
     @app.get("/healthz")

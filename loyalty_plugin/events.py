@@ -108,4 +108,6 @@ class Outcome:
     ignored: bool = False
     account_id: int | None = None
     order_id: str | None = None
+    # The event erased the shop itself, its delivery record included.
+    shop_deleted: bool = False
     details: dict = field(default_factory=dict)

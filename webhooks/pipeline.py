@@ -86,7 +86,7 @@ def _apply(session: Session, adapter: Adapter, shop: Shop, delivery: InboundDeli
         deliveries.reject_delivery(delivery, str(exc), now)
         raise
     outcome = apply_event(session, shop, event, now)
-    if outcome.details.get("shop_deleted"):
+    if outcome.shop_deleted:
         return {"status": "processed", "note": outcome.note, "delivery_id": envelope.delivery_id}
     deliveries.finish_delivery(delivery, outcome, now)
     return {"status": delivery.status.value, "note": outcome.note, "delivery_id": envelope.delivery_id}

@@ -1,6 +1,12 @@
 """The admin JSON API under ``/api/v1``: load schema, call a service, dump schema."""
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+from flask import Blueprint, Flask
 
-from . import customers  # noqa: E402,F401  (routes attach to ``bp``)
+from .customers import bp as customers_bp
+
+
+def register(app: Flask) -> None:
+    api = Blueprint("api", __name__, url_prefix="/api/v1")
+    api.register_blueprint(customers_bp)
+    app.register_blueprint(api)

@@ -1,7 +1,7 @@
 """Customer balances, activity and manual adjustments."""
 from __future__ import annotations
 
-from flask import request
+from flask import Blueprint, request
 
 from ..db import get_session
 from ..errors import ErrorCode, NotFound
@@ -12,8 +12,10 @@ from ..services import idempotency
 from ..services.accounts import find_by_external_id
 from ..services.adjustments import adjust_points
 from ..services.queries import list_activity
-from . import bp
 from .helpers import api_key, idempotency_key, json_body
+
+
+bp = Blueprint("customers", __name__)
 
 
 def _account(shop_id: int, external_id: str) -> CustomerAccount:

@@ -30,7 +30,7 @@ def apply_event(session: Session, shop: Shop, event: ev.Event, now: dt.datetime)
             return ev.Outcome(note="shop uninstalled")
         case ev.ShopRedactRequested():
             shops.delete_shop(session, shop)
-            return ev.Outcome(note="shop data deleted", details={"shop_deleted": True})
+            return ev.Outcome(note="shop data deleted", shop_deleted=True)
         case ev.Unhandled(topic=topic):
             log.info("unhandled topic shop=%s topic=%s", shop.id, topic)
             return ev.Outcome(note=f"topic {topic} is not used by the program", ignored=True)
