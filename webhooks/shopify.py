@@ -91,10 +91,19 @@ class ShopifyAdapter:
 
 def _money(obj: dict, key: str) -> Decimal:
     """``obj[key + "_set"].shop_money.amount``, else ``obj[key]``; zero when absent."""
+    amount = _money_or_none(obj, key)
+    return Decimal("0") if amount is None else amount
+
+
+def _money_or_none(obj: dict, key: str) -> Decimal | None:
     money_set = obj.get(f"{key}_set")
     if isinstance(money_set, dict) and isinstance(money_set.get("shop_money"), dict):
-        return _amount(money_set["shop_money"].get("amount"), f"{key}_set.shop_money.amount")
-    return _amount(obj.get(key), key)
+        amount = money_set["shop_money"].get("amount")
+        if amount not in (None, ""):
+            return _amount(amount, f"{key}_set.shop_money.amount")
+    if obj.get(key) in (None, ""):
+        return None
+    return _amount(obj[key], key)
 
 
 def _amount(value: Any, field: str) -> Decimal:
@@ -121,7 +130,9 @@ def _amounts(items: Decimal, shipping: Decimal, taxes: Decimal) -> Amounts:
 
 
 def _objects(payload: dict, key: str) -> list[dict]:
-    value = payload.get(key) or []
+    value = payload.get(key)
+    if value is None:
+        return []
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
         raise PayloadError(f"{key} must be a list of objects")
     return value
@@ -145,10 +156,11 @@ def _line_tax(line: dict) -> Decimal:
 def parse_order(order: dict, topic: str) -> OrderSnapshot:
     order_id = require_id(order, "id", "order id")
     lines = _objects(order, "line_items")
+    for line in lines:
+        _quantity(line, "line_items")
     taxes_included = bool(order.get("taxes_included"))
-    if "subtotal_price" in order or "subtotal_price_set" in order:
-        subtotal = _money(order, "subtotal_price")
-    else:
+    subtotal = _money_or_none(order, "subtotal_price")
+    if subtotal is None:
         subtotal = sum((_line_net(line, "line_items") for line in lines), Decimal("0"))
     gift_cards = [line for line in lines if line.get("gift_card")]
     items = subtotal - sum((_line_net(line, "line_items") for line in gift_cards), Decimal("0"))
@@ -189,14 +201,13 @@ def parse_refund(refund: dict, *, order_id: str | None = None) -> RefundSnapshot
         line = refund_line.get("line_item") if isinstance(refund_line.get("line_item"), dict) else {}
         if line.get("gift_card"):
             continue
-        if "subtotal" in refund_line or "subtotal_set" in refund_line:
-            items += _money(refund_line, "subtotal")
-        else:
-            # Older payloads: work it out from the embedded line item, pro rata on quantity.
-            refunded = _quantity(refund_line, "refund_line_items")
-            ordered = _quantity(line, "line_item") or 1
-            items += _line_net(line, "line_item") * refunded / ordered
-        taxes += _money(refund_line, "total_tax")
+        refunded = _quantity(refund_line, "refund_line_items")
+        ordered = _quantity(line, "line_item") or 1
+        subtotal = _money_or_none(refund_line, "subtotal")
+        # Older payloads carry only the embedded line item: take its share, pro rata on quantity.
+        items += subtotal if subtotal is not None else _line_net(line, "line_item") * refunded / ordered
+        tax = _money_or_none(refund_line, "total_tax")
+        taxes += tax if tax is not None else _line_tax(line) * refunded / ordered
     shipping = Decimal("0")
     for adjustment in _objects(refund, "order_adjustments"):
         if adjustment.get("kind") == "shipping_refund":
