@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from ..events import CustomerRef
-from ..models import (CustomerAccount, EntryKind, EntrySource, InboundDelivery, LedgerEntry, Order,
-                      Shop)
+from ..models import CustomerAccount, EntryKind, EntrySource, LedgerEntry, Shop
 from . import ledger
-from .sql import insert_ignore
+from .sql import insert_or_none
 
 log = logging.getLogger(__name__)
 
@@ -56,16 +56,16 @@ def resolve_account(session: Session, shop: Shop, ref: CustomerRef,
     claimed or merged into theirs, so no points are lost.
     """
     email = normalise_email(ref.email)
+    if email:
+        _lock_email(session, shop.id, email)
     if ref.platform_id:
         account = find_by_external_id(session, shop.id, ref.platform_id)
         if account is None and email:
             account = _claim_guest(session, shop.id, email, ref.platform_id)
         if account is None:
-            insert_ignore(session, CustomerAccount,
-                          dict(shop_id=shop.id, platform_customer_id=ref.platform_id, email=email,
-                               available=0, pending=0, lifetime=0, created_at=now, updated_at=now),
-                          conflict=["shop_id", "platform_customer_id"])
-            account = find_by_external_id(session, shop.id, ref.platform_id)
+            account = insert_or_none(session, CustomerAccount, _new_account(shop, ref, email, now),
+                                     conflict=["shop_id", "platform_customer_id"]) \
+                or find_by_external_id(session, shop.id, ref.platform_id)
             assert account is not None
         elif email:
             guest = _find_guest(session, shop.id, email)
@@ -77,15 +77,43 @@ def resolve_account(session: Session, shop: Shop, ref: CustomerRef,
         account = _find_single_registered(session, shop.id, email)
         if account is not None:
             return account
-        insert_ignore(session, CustomerAccount,
-                      dict(shop_id=shop.id, platform_customer_id=None, email=email,
-                           available=0, pending=0, lifetime=0, created_at=now, updated_at=now),
-                      conflict=["shop_id", "email"], where=text("platform_customer_id IS NULL"))
-        account = _find_guest(session, shop.id, email)
+        account = insert_or_none(session, CustomerAccount,
+                                 _new_account(shop, CustomerRef(email=email, first_name=ref.first_name,
+                                                                last_name=ref.last_name), email, now),
+                                 conflict=["shop_id", "email"],
+                                 where=text("platform_customer_id IS NULL")) \
+            or _find_guest(session, shop.id, email)
         assert account is not None
         _update_profile(account, ref, email)
         return account
     return None
+
+
+def _lock_email(session: Session, shop_id: int, email: str) -> None:
+    """Serialise everything that may create, claim or merge the accounts of one email.
+
+    Without it a guest order and a registered order with the same email, running
+    at once, could each miss the other's new account. SQLite transactions are
+    already serial.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(f"account-email:{shop_id}:{email}".encode()).digest()
+    session.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest[:8], "big", signed=True))))
+
+
+def current_account(session: Session, account_id: int) -> CustomerAccount:
+    """The locked account that now holds ``account_id``'s points (following merges)."""
+    account = ledger.lock_account(session, account_id)
+    while account.merged_into_id is not None:
+        account = ledger.lock_account(session, account.merged_into_id)
+    return account
+
+
+def _new_account(shop: Shop, ref: CustomerRef, email: str | None, now: dt.datetime) -> dict:
+    return dict(shop_id=shop.id, platform_customer_id=ref.platform_id, email=email,
+                first_name=ref.first_name, last_name=ref.last_name, available=0, pending=0,
+                lifetime=0, created_at=now, updated_at=now)
 
 
 def _claim_guest(session: Session, shop_id: int, email: str, platform_id: str) -> CustomerAccount | None:
@@ -125,25 +153,25 @@ def merge_accounts(session: Session, source: CustomerAccount, target: CustomerAc
     for entry in lots:
         ref = f"{source.id}:{entry.id}"
         if entry.points > 0:
-            ledger.credit(session, target, kind=EntryKind.MERGE_IN, points=entry.remaining,
+            ledger.credit(session, target.id, kind=EntryKind.MERGE_IN, points=entry.remaining,
                           source=EntrySource.MERGE, source_ref=ref, key=f"merge:{ref}:in", now=now,
                           matures_at=entry.matures_at, expires_at=entry.expires_at,
                           order_id=entry.order_id)
-            ledger.debit(session, source, kind=EntryKind.MERGE_OUT, points=entry.remaining,
+            ledger.debit(session, source.id, kind=EntryKind.MERGE_OUT, points=entry.remaining,
                          source=EntrySource.MERGE, source_ref=ref, key=f"merge:{ref}:out", now=now,
                          shortfall=ledger.Shortfall.FAIL, preferred_lots=[entry.id],
                          order_id=entry.order_id)
         else:
             # A debt moves too: the target owes it, a credit clears it on the source.
             debt = entry.remaining
-            ledger.debit(session, target, kind=EntryKind.MERGE_IN, points=debt,
+            ledger.debit(session, target.id, kind=EntryKind.MERGE_IN, points=debt,
                          source=EntrySource.MERGE, source_ref=ref, key=f"merge:{ref}:in", now=now,
                          shortfall=ledger.Shortfall.DEBT)
-            ledger.credit(session, source, kind=EntryKind.MERGE_OUT, points=debt,
+            ledger.credit(session, source.id, kind=EntryKind.MERGE_OUT, points=debt,
                           source=EntrySource.MERGE, source_ref=ref, key=f"merge:{ref}:out", now=now)
-    session.execute(update(Order).where(Order.account_id == source.id).values(account_id=target.id))
-    session.execute(update(InboundDelivery).where(InboundDelivery.account_id == source.id)
-                    .values(account_id=target.id))
+    # Orders and deliveries keep pointing at the source: ledger writes follow
+    # ``merged_into_id`` (see current_account), so no other transaction's locked
+    # order row has to be touched here.
     source.merged_into_id = target.id
     source.email = None
     session.flush()

@@ -17,7 +17,7 @@ def adjust_points(session: Session, account: CustomerAccount, *, points: int, re
     common = dict(kind=EntryKind.ADJUSTMENT, source=EntrySource.API, source_ref=reference[:128],
                   key=f"adjustment:{reference}", now=now, reason=reason)
     if points > 0:
-        return ledger.credit(session, account, points=points, **common)
-    entry = ledger.debit(session, account, points=-points, shortfall=ledger.Shortfall.FAIL, **common)
+        return ledger.credit(session, account.id, points=points, **common)
+    entry = ledger.debit(session, account.id, points=-points, shortfall=ledger.Shortfall.FAIL, **common)
     assert entry is not None
     return entry

@@ -23,7 +23,7 @@ def apply_customer_changed(session: Session, shop: Shop, ref: CustomerRef, *, cr
     notes = ["customer created" if created else "customer updated"]
     bonus = shop.settings.signup_bonus_points
     if created and bonus > 0 and ref.platform_id and shop.status is ShopStatus.ACTIVE:
-        ledger.credit(session, account, kind=EntryKind.SIGNUP_BONUS, points=bonus,
+        ledger.credit(session, account.id, kind=EntryKind.SIGNUP_BONUS, points=bonus,
                       source=EntrySource.CUSTOMER, source_ref=ref.platform_id,
                       key=f"customer:{ref.platform_id}:signup_bonus", now=now, reason="Sign-up bonus")
         notes.append(f"sign-up bonus of {bonus} points")
@@ -57,6 +57,10 @@ def redact_customer(session: Session, shop: Shop, ref: CustomerRef, order_ids: t
                     now: dt.datetime) -> Outcome:
     """Erase personal data; balances and ledger totals stay, attached to an anonymous account."""
     accounts = _accounts_for(session, shop.id, ref)
+    if accounts:
+        # Guest accounts merged into theirs carry their old deliveries.
+        accounts += session.execute(select(CustomerAccount).where(
+            CustomerAccount.merged_into_id.in_([a.id for a in accounts]))).scalars().all()
     account_ids = [a.id for a in accounts]
     for account in accounts:
         account.email = None

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from ..events import Outcome
 from ..models import DeliveryStatus, InboundDelivery
-from .sql import insert_ignore
+from .sql import insert_or_none
 
 # A delivery in one of these states is finished: a repeat changes nothing.
 FINAL = frozenset({DeliveryStatus.PROCESSED, DeliveryStatus.IGNORED, DeliveryStatus.REJECTED})
@@ -20,15 +20,17 @@ def open_delivery(session: Session, *, shop_id: int, delivery_id: str, topic: st
 
     Concurrent repeats of one delivery id queue on the row lock, so only one applies it.
     """
-    insert_ignore(session, InboundDelivery, dict(
-        shop_id=shop_id, delivery_id=delivery_id, topic=topic, status=DeliveryStatus.FAILED.value,
-        received_at=now, attempts=0, body=body, headers=headers),
+    delivery = insert_or_none(session, InboundDelivery, dict(
+        shop_id=shop_id, delivery_id=delivery_id, topic=topic, status=DeliveryStatus.FAILED,
+        received_at=now, attempts=1, body=body, headers=headers),
         conflict=["shop_id", "delivery_id"])
+    if delivery is not None:
+        return delivery, False
     delivery = session.execute(
         select(InboundDelivery).where(InboundDelivery.shop_id == shop_id,
                                       InboundDelivery.delivery_id == delivery_id)
-        .with_for_update().execution_options(populate_existing=True)).scalar_one()
-    if delivery.attempts > 0 and delivery.status in FINAL:
+        .with_for_update(key_share=True).execution_options(populate_existing=True)).scalar_one()
+    if delivery.status in FINAL:
         return delivery, True
     delivery.attempts += 1
     return delivery, False

@@ -41,7 +41,7 @@ def claim(session: Session, *, shop_id: int, scope: str, key: str, payload: Any,
                   conflict=["shop_id", "scope", "key"])
     record = session.execute(select(IdempotencyRecord).where(
         IdempotencyRecord.shop_id == shop_id, IdempotencyRecord.scope == scope,
-        IdempotencyRecord.key == key).with_for_update()
+        IdempotencyRecord.key == key).with_for_update(key_share=True)
         .execution_options(populate_existing=True)).scalar_one()
     if record.fingerprint != digest:
         raise Unprocessable("This Idempotency-Key was used with different parameters.",

@@ -1,6 +1,6 @@
 """The only code that writes the points ledger.
 
-Every write locks the account row first (``SELECT ... FOR UPDATE``; SQLite's
+Every write locks the account row first (``SELECT ... FOR NO KEY UPDATE``; SQLite's
 transactions already hold the write lock), checks the entry's idempotency key,
 inserts the entry and its lot allocations, and moves the cached balances by SQL
 expressions in the same transaction.
@@ -18,6 +18,7 @@ from sqlalchemy import case, func, nulls_last, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import InsufficientPoints
+from .sql import insert_or_none
 from ..models import (LIFETIME_KINDS, CustomerAccount, EntryKind, EntrySource, EntryStatus,
                       LedgerEntry, LotAllocation)
 
@@ -41,8 +42,12 @@ class EarnDetails:
 
 
 def lock_account(session: Session, account_id: int) -> CustomerAccount:
+    # FOR NO KEY UPDATE: it still serialises every writer of the balance, but does not
+    # conflict with the KEY SHARE locks that foreign-key checks take on the account
+    # (pointing an order or entry at it); FOR UPDATE would, and two transactions
+    # holding KEY SHARE then deadlock upgrading.
     stmt = (select(CustomerAccount).where(CustomerAccount.id == account_id)
-            .with_for_update().execution_options(populate_existing=True))
+            .with_for_update(key_share=True).execution_options(populate_existing=True))
     return session.execute(stmt).scalar_one()
 
 
@@ -51,7 +56,7 @@ def find_entry(session: Session, shop_id: int, key: str) -> LedgerEntry | None:
         LedgerEntry.shop_id == shop_id, LedgerEntry.idempotency_key == key)).scalar_one_or_none()
 
 
-def credit(session: Session, account: CustomerAccount, *, kind: EntryKind, points: int,
+def credit(session: Session, account_id: int, *, kind: EntryKind, points: int,
            source: EntrySource, source_ref: str, key: str, now: dt.datetime,
            matures_at: dt.datetime | None = None, expires_at: dt.datetime | None = None,
            order_id: int | None = None, earn: EarnDetails | None = None,
@@ -62,12 +67,9 @@ def credit(session: Session, account: CustomerAccount, *, kind: EntryKind, point
     """
     if points <= 0:
         raise ValueError("a credit needs a positive number of points")
-    account = lock_account(session, account.id)
-    existing = find_entry(session, account.shop_id, key)
-    if existing is not None:
-        return existing
+    account = lock_account(session, account_id)
     pending = matures_at is not None and matures_at > now
-    entry = LedgerEntry(
+    entry = _insert_entry(session, dict(
         shop_id=account.shop_id, account_id=account.id, kind=kind, points=points,
         status=EntryStatus.PENDING if pending else EntryStatus.AVAILABLE, remaining=points,
         created_at=now, matures_at=matures_at if pending else None,
@@ -75,19 +77,20 @@ def credit(session: Session, account: CustomerAccount, *, kind: EntryKind, point
         source_ref=source_ref, idempotency_key=key, order_id=order_id, reason=reason,
         base_amount=earn.base_amount if earn else None, rate=earn.rate if earn else None,
         multiplier=earn.multiplier if earn else None, rule_version=earn.rule_version if earn else None,
-    )
-    session.add(entry)
-    session.flush()
+    ))
+    if entry is None:
+        return _existing_entry(session, account.shop_id, key)
+    in_debt = account.available < 0
     _move_balances(session, account.id, kind=kind, points=points,
                    pending=points if pending else 0, available=0 if pending else points)
-    if not pending:
+    if in_debt and not pending:
         _settle_debts(session, account.id, entry, now)
     log.info("ledger credit shop=%s account=%s entry=%s kind=%s points=%s",
              account.shop_id, account.id, entry.id, kind.value, points)
     return entry
 
 
-def debit(session: Session, account: CustomerAccount, *, kind: EntryKind, points: int,
+def debit(session: Session, account_id: int, *, kind: EntryKind, points: int,
           source: EntrySource, source_ref: str, key: str, now: dt.datetime,
           shortfall: Shortfall, order_id: int | None = None,
           preferred_lots: Sequence[int] = (), reason: str | None = None) -> LedgerEntry | None:
@@ -99,7 +102,7 @@ def debit(session: Session, account: CustomerAccount, *, kind: EntryKind, points
     """
     if points <= 0:
         raise ValueError("a debit needs a positive number of points")
-    account = lock_account(session, account.id)
+    account = lock_account(session, account_id)
     existing = find_entry(session, account.shop_id, key)
     if existing is not None:
         return existing
@@ -122,14 +125,13 @@ def debit(session: Session, account: CustomerAccount, *, kind: EntryKind, points
         return None
 
     from_pending = sum(take for lot, take in plan if lot.status is EntryStatus.PENDING)
-    entry = LedgerEntry(
+    entry = _insert_entry(session, dict(
         shop_id=account.shop_id, account_id=account.id, kind=kind, points=-taken,
         status=EntryStatus.PENDING if from_pending == taken else EntryStatus.AVAILABLE,
         remaining=debt, created_at=now, matured_at=now, source=source, source_ref=source_ref,
         idempotency_key=key, order_id=order_id, reason=reason,
-    )
-    session.add(entry)
-    session.flush()
+    ))
+    assert entry is not None, "the account lock makes the key check above final"
     for lot, take in plan:
         _allocate(session, lot_id=lot.id, debit_id=entry.id, shop_id=account.shop_id,
                   points=take, now=now)
@@ -137,6 +139,17 @@ def debit(session: Session, account: CustomerAccount, *, kind: EntryKind, points
                    pending=-from_pending, available=-(taken - from_pending))
     log.info("ledger debit shop=%s account=%s entry=%s kind=%s points=%s debt=%s",
              account.shop_id, account.id, entry.id, kind.value, taken, debt)
+    return entry
+
+
+def _insert_entry(session: Session, values: dict) -> LedgerEntry | None:
+    """The new entry, or None when its idempotency key exists (the database decides)."""
+    return insert_or_none(session, LedgerEntry, values, conflict=["shop_id", "idempotency_key"])
+
+
+def _existing_entry(session: Session, shop_id: int, key: str) -> LedgerEntry:
+    entry = find_entry(session, shop_id, key)
+    assert entry is not None
     return entry
 
 
@@ -165,9 +178,12 @@ def mature_account(session: Session, account_id: int, now: dt.datetime) -> int:
         lot.matured_at = now
         session.flush()
         if lot.remaining:
+            account = session.get(CustomerAccount, account_id)
+            in_debt = account is not None and account.available < 0
             _move_balances(session, account_id, kind=None, points=0,
                            pending=-lot.remaining, available=lot.remaining)
-            _settle_debts(session, account_id, lot, now)
+            if in_debt:
+                _settle_debts(session, account_id, lot, now)
     return len(lots)
 
 

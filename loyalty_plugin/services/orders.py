@@ -20,8 +20,8 @@ from ..models import (AwardOn, EntryKind, EntrySource, LedgerEntry, NegativeBala
                       OrderRefund, OrderStatus, Shop, ShopStatus)
 from ..rules.earning import Amounts, earn_base, points_for, reversal_target
 from . import ledger
-from .accounts import resolve_account
-from .sql import insert_ignore
+from .accounts import current_account, resolve_account
+from .sql import insert_ignore, insert_or_none
 
 log = logging.getLogger(__name__)
 
@@ -30,20 +30,25 @@ NO_MULTIPLIER = Decimal("1")
 
 def lock_order(session: Session, shop_id: int, platform_order_id: str, now: dt.datetime) -> Order:
     """The order's row, created if unseen, locked for the rest of the transaction."""
-    insert_ignore(session, Order, dict(shop_id=shop_id, platform_order_id=platform_order_id,
-                                       status=OrderStatus.OPEN.value, created_at=now, updated_at=now,
-                                       items_amount=0, shipping_amount=0, tax_amount=0,
-                                       refunded_base=0, points_awarded=0, points_reversed=0,
-                                       is_paid=False, is_fulfilled=False, is_cancelled=False,
-                                       is_test=False, snapshot_seen=False),
-                  conflict=["shop_id", "platform_order_id"])
+    order = insert_or_none(session, Order, dict(
+        shop_id=shop_id, platform_order_id=platform_order_id, status=OrderStatus.OPEN,
+        created_at=now, updated_at=now, items_amount=0, shipping_amount=0, tax_amount=0,
+        refunded_base=0, points_awarded=0, points_reversed=0, is_paid=False, is_fulfilled=False,
+        is_cancelled=False, is_test=False, snapshot_seen=False),
+        conflict=["shop_id", "platform_order_id"])
+    if order is not None:
+        return order
     return session.execute(
         select(Order).where(Order.shop_id == shop_id, Order.platform_order_id == platform_order_id)
-        .with_for_update().execution_options(populate_existing=True)).scalar_one()
+        .with_for_update(key_share=True).execution_options(populate_existing=True)).scalar_one()
 
 
 def apply_order_snapshot(session: Session, shop: Shop, snap: OrderSnapshot, now: dt.datetime) -> Outcome:
     order = lock_order(session, shop.id, snap.order_id, now)
+    # Resolved before the order changes, so its row is written once, not at every query.
+    account = resolve_account(session, shop, snap.customer, now) if order.account_id is None else None
+    if account is not None:
+        order.account_id = account.id
     newer = (not order.snapshot_seen or order.platform_updated_at is None
              or snap.updated_at is None or snap.updated_at >= order.platform_updated_at)
     if newer:
@@ -59,9 +64,6 @@ def apply_order_snapshot(session: Session, shop: Shop, snap: OrderSnapshot, now:
     order.is_paid = order.is_paid or snap.is_paid
     order.is_fulfilled = order.is_fulfilled or snap.is_fulfilled
     order.is_cancelled = order.is_cancelled or snap.is_cancelled
-    if order.account_id is None:
-        account = resolve_account(session, shop, snap.customer, now)
-        order.account_id = account.id if account else None
     for refund in snap.refunds:
         _record_refund(session, shop.id, order, refund, now)
     session.flush()
@@ -142,25 +144,33 @@ def _maybe_award(session: Session, shop: Shop, order: Order, now: dt.datetime, n
         _skip(order, f"below the minimum order amount of {settings.min_order_amount}")
         return
     points = points_for(base, settings.points_per_unit, NO_MULTIPLIER, settings.rounding)
+    if points:
+        order.earn_entry_id = _earn(session, shop, order, points, base, now).id
+        notes.append(f"awarded {points} points" + (" (pending)" if settings.pending_days else ""))
+    else:
+        notes.append("order earns 0 points")
+    # Set after the ledger write, so the order row is updated once.
     order.earn_base = base
     order.base_includes_shipping = settings.include_shipping
     order.base_includes_taxes = settings.include_taxes
     order.points_awarded = points
     order.status = OrderStatus.AWARDED
     order.skip_reason = None
-    if points == 0:
-        notes.append("order earns 0 points")
-        return
+
+
+def _earn(session: Session, shop: Shop, order: Order, points: int, base: Decimal,
+          now: dt.datetime) -> LedgerEntry:
+    settings = shop.settings
     matures_at = now + dt.timedelta(days=settings.pending_days) if settings.pending_days else None
-    entry = ledger.credit(
-        session, ledger.lock_account(session, order.account_id), kind=EntryKind.EARN, points=points,
+    assert order.account_id is not None
+    order.account_id = current_account(session, order.account_id).id
+    return ledger.credit(
+        session, order.account_id, kind=EntryKind.EARN, points=points,
         source=EntrySource.ORDER, source_ref=order.platform_order_id,
         key=f"order:{order.platform_order_id}:earn", now=now, matures_at=matures_at, order_id=order.id,
         earn=ledger.EarnDetails(base_amount=base, rate=settings.points_per_unit,
                                 multiplier=NO_MULTIPLIER, rule_version=settings.rule_version),
         reason=f"Order {order.name or order.platform_order_id}")
-    order.earn_entry_id = entry.id
-    notes.append(f"awarded {points} points" + (" (pending)" if matures_at else ""))
 
 
 def _skip(order: Order, reason: str) -> None:
@@ -217,12 +227,13 @@ def _cancel(session: Session, shop: Shop, order: Order, now: dt.datetime, notes:
 def _reverse(session: Session, shop: Shop, order: Order, points: int, *, kind: EntryKind,
              source: EntrySource, source_ref: str, key: str, now: dt.datetime) -> LedgerEntry | None:
     assert order.account_id is not None
+    order.account_id = current_account(session, order.account_id).id
     own_lots = session.execute(select(LedgerEntry.id).where(
         LedgerEntry.account_id == order.account_id, LedgerEntry.order_id == order.id,
         LedgerEntry.points > 0)).scalars().all()
     shortfall = (ledger.Shortfall.DEBT if shop.settings.negative_balance is NegativeBalancePolicy.ALLOW
                  else ledger.Shortfall.CLAMP)
-    return ledger.debit(session, ledger.lock_account(session, order.account_id), kind=kind,
+    return ledger.debit(session, order.account_id, kind=kind,
                         points=points, source=source, source_ref=source_ref, key=key, now=now,
                         shortfall=shortfall, order_id=order.id, preferred_lots=own_lots,
                         reason=f"Order {order.name or order.platform_order_id}")
