@@ -30,8 +30,10 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 5, **kwargs
         engine = create_engine(url, **kwargs)
         _enable_sqlite_transactions(engine, file_backed=not in_memory)
         return engine
+    # No pre-ping: it costs a round trip per request. A connection dropped by the
+    # server fails that request (the platform retries it) and leaves the pool.
     return create_engine(url, pool_size=pool_size, max_overflow=max_overflow,
-                         pool_pre_ping=True, **kwargs)
+                         pool_recycle=1800, **kwargs)
 
 
 def _enable_sqlite_transactions(engine: Engine, *, file_backed: bool) -> None:

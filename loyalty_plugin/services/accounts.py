@@ -102,14 +102,6 @@ def _lock_email(session: Session, shop_id: int, email: str) -> None:
     session.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest[:8], "big", signed=True))))
 
 
-def current_account(session: Session, account_id: int) -> CustomerAccount:
-    """The locked account that now holds ``account_id``'s points (following merges)."""
-    account = ledger.lock_account(session, account_id)
-    while account.merged_into_id is not None:
-        account = ledger.lock_account(session, account.merged_into_id)
-    return account
-
-
 def _new_account(shop: Shop, ref: CustomerRef, email: str | None, now: dt.datetime) -> dict:
     return dict(shop_id=shop.id, platform_customer_id=ref.platform_id, email=email,
                 first_name=ref.first_name, last_name=ref.last_name, available=0, pending=0,
@@ -170,7 +162,7 @@ def merge_accounts(session: Session, source: CustomerAccount, target: CustomerAc
             ledger.credit(session, source.id, kind=EntryKind.MERGE_OUT, points=debt,
                           source=EntrySource.MERGE, source_ref=ref, key=f"merge:{ref}:out", now=now)
     # Orders and deliveries keep pointing at the source: ledger writes follow
-    # ``merged_into_id`` (see current_account), so no other transaction's locked
+    # ``merged_into_id`` (see ledger.lock_account), so no other transaction's locked
     # order row has to be touched here.
     source.merged_into_id = target.id
     source.email = None

@@ -16,6 +16,8 @@ from decimal import Decimal
 
 from sqlalchemy import case, func, nulls_last, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from ..errors import InsufficientPoints
 from .sql import insert_or_none
@@ -42,13 +44,18 @@ class EarnDetails:
 
 
 def lock_account(session: Session, account_id: int) -> CustomerAccount:
+    """Lock the account that holds ``account_id``'s points: itself, or the one it merged into."""
     # FOR NO KEY UPDATE: it still serialises every writer of the balance, but does not
     # conflict with the KEY SHARE locks that foreign-key checks take on the account
     # (pointing an order or entry at it); FOR UPDATE would, and two transactions
     # holding KEY SHARE then deadlock upgrading.
-    stmt = (select(CustomerAccount).where(CustomerAccount.id == account_id)
-            .with_for_update(key_share=True).execution_options(populate_existing=True))
-    return session.execute(stmt).scalar_one()
+    while True:
+        account = session.execute(
+            select(CustomerAccount).where(CustomerAccount.id == account_id)
+            .with_for_update(key_share=True).execution_options(populate_existing=True)).scalar_one()
+        if account.merged_into_id is None:
+            return account
+        account_id = account.merged_into_id
 
 
 def find_entry(session: Session, shop_id: int, key: str) -> LedgerEntry | None:
@@ -234,12 +241,16 @@ def _allocate(session: Session, *, lot_id: int, debit_id: int, shop_id: int, poi
 def _move_balances(session: Session, account_id: int, *, kind: EntryKind | None, points: int,
                    pending: int, available: int) -> None:
     lifetime = points if kind in LIFETIME_KINDS else 0
-    session.execute(
-        update(CustomerAccount).where(CustomerAccount.id == account_id).values(
-            available=CustomerAccount.available + available,
-            pending=CustomerAccount.pending + pending,
-            lifetime=CustomerAccount.lifetime + lifetime,
-        ).execution_options(synchronize_session="fetch"))
+    accounts = CustomerAccount.__table__
+    session.execute(accounts.update().where(accounts.c.id == account_id).values(
+        available=accounts.c.available + available, pending=accounts.c.pending + pending,
+        lifetime=accounts.c.lifetime + lifetime))
+    # The row is locked by this transaction, so the loaded copy can follow without a read.
+    account = session.identity_map.get(identity_key(CustomerAccount, account_id))
+    if account is not None:
+        set_committed_value(account, "available", account.available + available)
+        set_committed_value(account, "pending", account.pending + pending)
+        set_committed_value(account, "lifetime", account.lifetime + lifetime)
 
 
 @dataclass(frozen=True)

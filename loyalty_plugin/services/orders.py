@@ -20,7 +20,7 @@ from ..models import (AwardOn, EntryKind, EntrySource, LedgerEntry, NegativeBala
                       OrderRefund, OrderStatus, Shop, ShopStatus)
 from ..rules.earning import Amounts, earn_base, points_for, reversal_target
 from . import ledger
-from .accounts import current_account, resolve_account
+from .accounts import resolve_account
 from .sql import insert_ignore, insert_or_none
 
 log = logging.getLogger(__name__)
@@ -145,7 +145,9 @@ def _maybe_award(session: Session, shop: Shop, order: Order, now: dt.datetime, n
         return
     points = points_for(base, settings.points_per_unit, NO_MULTIPLIER, settings.rounding)
     if points:
-        order.earn_entry_id = _earn(session, shop, order, points, base, now).id
+        entry = _earn(session, shop, order, points, base, now)
+        order.earn_entry_id = entry.id
+        order.account_id = entry.account_id  # the account that holds it, after any merge
         notes.append(f"awarded {points} points" + (" (pending)" if settings.pending_days else ""))
     else:
         notes.append("order earns 0 points")
@@ -163,7 +165,6 @@ def _earn(session: Session, shop: Shop, order: Order, points: int, base: Decimal
     settings = shop.settings
     matures_at = now + dt.timedelta(days=settings.pending_days) if settings.pending_days else None
     assert order.account_id is not None
-    order.account_id = current_account(session, order.account_id).id
     return ledger.credit(
         session, order.account_id, kind=EntryKind.EARN, points=points,
         source=EntrySource.ORDER, source_ref=order.platform_order_id,
@@ -227,10 +228,9 @@ def _cancel(session: Session, shop: Shop, order: Order, now: dt.datetime, notes:
 def _reverse(session: Session, shop: Shop, order: Order, points: int, *, kind: EntryKind,
              source: EntrySource, source_ref: str, key: str, now: dt.datetime) -> LedgerEntry | None:
     assert order.account_id is not None
-    order.account_id = current_account(session, order.account_id).id
+    # The order's own lots, wherever a merge has moved them (debit keeps the account's).
     own_lots = session.execute(select(LedgerEntry.id).where(
-        LedgerEntry.account_id == order.account_id, LedgerEntry.order_id == order.id,
-        LedgerEntry.points > 0)).scalars().all()
+        LedgerEntry.order_id == order.id, LedgerEntry.points > 0)).scalars().all()
     shortfall = (ledger.Shortfall.DEBT if shop.settings.negative_balance is NegativeBalancePolicy.ALLOW
                  else ledger.Shortfall.CLAMP)
     return ledger.debit(session, order.account_id, kind=kind,

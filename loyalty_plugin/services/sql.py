@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -29,9 +29,21 @@ def insert_or_none(session: Session, model: type[M], values: dict[str, Any], *,
     """Like ``insert_ignore``, returning the new row as an object, or None if one existed.
 
     A row this transaction just inserted is already locked by it: no SELECT needed.
+    The statement is built once per shape and reused, which spares rebuilding and
+    re-keying it on every webhook.
     """
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (insert(model).values(**values)
-            .on_conflict_do_nothing(index_elements=conflict, index_where=where).returning(model))
-    return session.scalars(stmt).one_or_none()
+    shape = (dialect, model, tuple(conflict), str(where) if where is not None else None,
+             tuple(sorted(values)))
+    stmt = _RETURNING_INSERTS.get(shape)
+    if stmt is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        table = model.__table__  # type: ignore[attr-defined]
+        core = (insert(table).values({name: bindparam(name) for name in values})
+                .on_conflict_do_nothing(index_elements=conflict, index_where=where)
+                .returning(*table.c))
+        stmt = _RETURNING_INSERTS[shape] = select(model).from_statement(core)
+    return session.execute(stmt, values).scalar_one_or_none()
+
+
+_RETURNING_INSERTS: dict[tuple, Any] = {}
