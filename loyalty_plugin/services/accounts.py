@@ -71,7 +71,7 @@ def resolve_account(session: Session, shop: Shop, ref: CustomerRef,
             guest = _find_guest(session, shop.id, email)
             if guest is not None and guest.id != account.id:
                 merge_accounts(session, guest, account, now)
-        _update_profile(account, ref, email)
+        _update_profile(session, account, ref, email)
         return account
     if email:
         account = _find_single_registered(session, shop.id, email)
@@ -84,7 +84,7 @@ def resolve_account(session: Session, shop: Shop, ref: CustomerRef,
                                  where=text("platform_customer_id IS NULL")) \
             or _find_guest(session, shop.id, email)
         assert account is not None
-        _update_profile(account, ref, email)
+        _update_profile(session, account, ref, email)
         return account
     return None
 
@@ -124,13 +124,17 @@ def _claim_guest(session: Session, shop_id: int, email: str, platform_id: str) -
     return guest
 
 
-def _update_profile(account: CustomerAccount, ref: CustomerRef, email: str | None) -> None:
+def _update_profile(session: Session, account: CustomerAccount, ref: CustomerRef,
+                    email: str | None) -> None:
     if email and account.email != email:
         account.email = email
-    if ref.first_name is not None:
+    if ref.first_name is not None and account.first_name != ref.first_name:
         account.first_name = ref.first_name
-    if ref.last_name is not None:
+    if ref.last_name is not None and account.last_name != ref.last_name:
         account.last_name = ref.last_name
+    if session.is_modified(account):
+        # Now, so a later locking read of the account cannot overwrite the change.
+        session.flush()
 
 
 def merge_accounts(session: Session, source: CustomerAccount, target: CustomerAccount,

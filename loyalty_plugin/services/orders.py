@@ -28,8 +28,12 @@ log = logging.getLogger(__name__)
 NO_MULTIPLIER = Decimal("1")
 
 
-def lock_order(session: Session, shop_id: int, platform_order_id: str, now: dt.datetime) -> Order:
-    """The order's row, created if unseen, locked for the rest of the transaction."""
+def lock_order(session: Session, shop_id: int, platform_order_id: str,
+               now: dt.datetime) -> tuple[Order, bool]:
+    """The order's row, created if unseen, locked for the rest of the transaction.
+
+    Also says whether this call created it.
+    """
     order = insert_or_none(session, Order, dict(
         shop_id=shop_id, platform_order_id=platform_order_id, status=OrderStatus.OPEN,
         created_at=now, updated_at=now, items_amount=0, shipping_amount=0, tax_amount=0,
@@ -37,18 +41,26 @@ def lock_order(session: Session, shop_id: int, platform_order_id: str, now: dt.d
         is_cancelled=False, is_test=False, snapshot_seen=False),
         conflict=["shop_id", "platform_order_id"])
     if order is not None:
-        return order
+        return order, True
     return session.execute(
         select(Order).where(Order.shop_id == shop_id, Order.platform_order_id == platform_order_id)
-        .with_for_update(key_share=True).execution_options(populate_existing=True)).scalar_one()
+        .with_for_update(key_share=True).execution_options(populate_existing=True)).scalar_one(), False
 
 
 def apply_order_snapshot(session: Session, shop: Shop, snap: OrderSnapshot, now: dt.datetime) -> Outcome:
-    order = lock_order(session, shop.id, snap.order_id, now)
-    # Resolved before the order changes, so its row is written once, not at every query.
+    order, created = lock_order(session, shop.id, snap.order_id, now)
     account = resolve_account(session, shop, snap.customer, now) if order.account_id is None else None
-    if account is not None:
-        order.account_id = account.id
+    # The order's row is written once, by the flush at the end of settle_order.
+    with session.no_autoflush:
+        if account is not None:
+            order.account_id = account.id
+        _fold_snapshot(session, shop, order, snap, now)
+        # A refund can only be recorded against an order row that existed before.
+        return settle_order(session, shop, order, now, refunds_possible=not created or bool(snap.refunds))
+
+
+def _fold_snapshot(session: Session, shop: Shop, order: Order, snap: OrderSnapshot,
+                   now: dt.datetime) -> None:
     newer = (not order.snapshot_seen or order.platform_updated_at is None
              or snap.updated_at is None or snap.updated_at >= order.platform_updated_at)
     if newer:
@@ -66,12 +78,12 @@ def apply_order_snapshot(session: Session, shop: Shop, snap: OrderSnapshot, now:
     order.is_cancelled = order.is_cancelled or snap.is_cancelled
     for refund in snap.refunds:
         _record_refund(session, shop.id, order, refund, now)
-    session.flush()
-    return settle_order(session, shop, order, now)
+    if snap.refunds:
+        session.flush()  # the refunds' is_effective changes, before _apply_refunds reads them
 
 
 def apply_refund(session: Session, shop: Shop, refund: RefundSnapshot, now: dt.datetime) -> Outcome:
-    order = lock_order(session, shop.id, refund.order_id, now)
+    order, _ = lock_order(session, shop.id, refund.order_id, now)
     _record_refund(session, shop.id, order, refund, now)
     session.flush()
     return settle_order(session, shop, order, now)
@@ -94,12 +106,13 @@ def _record_refund(session: Session, shop_id: int, order: Order, refund: RefundS
             row.is_effective = True
 
 
-def settle_order(session: Session, shop: Shop, order: Order, now: dt.datetime) -> Outcome:
+def settle_order(session: Session, shop: Shop, order: Order, now: dt.datetime, *,
+                 refunds_possible: bool = True) -> Outcome:
     notes: list[str] = []
     outcome = Outcome(note="", account_id=order.account_id, order_id=order.platform_order_id)
     if order.status is OrderStatus.OPEN:
         _maybe_award(session, shop, order, now, notes)
-    if order.status in (OrderStatus.AWARDED, OrderStatus.CANCELLED):
+    if refunds_possible and order.status in (OrderStatus.AWARDED, OrderStatus.CANCELLED):
         _apply_refunds(session, shop, order, now, notes)
     if order.is_cancelled and order.status in (OrderStatus.OPEN, OrderStatus.AWARDED):
         _cancel(session, shop, order, now, notes)
