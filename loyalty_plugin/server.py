@@ -22,5 +22,7 @@ class _Server(BaseApplication):
 
 
 def run_server(*, bind: str, workers: int) -> None:
+    # No control socket: its default path is shared, so a second service on the
+    # machine would take over the first one's.
     _Server({"bind": bind, "workers": workers, "accesslog": "-", "timeout": 30,
-             "graceful_timeout": 20}).run()
+             "graceful_timeout": 20, "control_socket_disable": True}).run()
