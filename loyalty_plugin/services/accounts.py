@@ -5,7 +5,8 @@ import datetime as dt
 import hashlib
 import logging
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import select, text, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm import Session
 
 from ..events import CustomerRef
@@ -14,6 +15,8 @@ from . import ledger
 from .sql import insert_or_none
 
 log = logging.getLogger(__name__)
+
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
 def normalise_email(email: str | None) -> str | None:
@@ -39,6 +42,20 @@ def _find_guest(session: Session, shop_id: int, email: str) -> CustomerAccount |
         CustomerAccount.email == email)).scalar_one_or_none()
 
 
+def _registered_and_guest(session: Session, shop_id: int, platform_id: str, email: str | None
+                          ) -> tuple[CustomerAccount | None, CustomerAccount | None]:
+    """In one query: the account of ``platform_id``, and the guest account of ``email``."""
+    condition = CustomerAccount.platform_customer_id == platform_id
+    if email:
+        condition = condition | (CustomerAccount.platform_customer_id.is_(None)
+                                 & (CustomerAccount.email == email))
+    rows = session.execute(select(CustomerAccount).where(
+        CustomerAccount.shop_id == shop_id, condition)).scalars().all()
+    registered = next((a for a in rows if a.platform_customer_id == platform_id), None)
+    guest = next((a for a in rows if a.platform_customer_id is None), None)
+    return registered, guest
+
+
 def _find_single_registered(session: Session, shop_id: int, email: str) -> CustomerAccount | None:
     rows = session.execute(select(CustomerAccount).where(
         CustomerAccount.shop_id == shop_id, CustomerAccount.platform_customer_id.is_not(None),
@@ -59,18 +76,19 @@ def resolve_account(session: Session, shop: Shop, ref: CustomerRef,
     if email:
         _lock_email(session, shop.id, email)
     if ref.platform_id:
-        account = find_by_external_id(session, shop.id, ref.platform_id)
-        if account is None and email:
-            account = _claim_guest(session, shop.id, email, ref.platform_id)
+        account, guest = _registered_and_guest(session, shop.id, ref.platform_id, email)
+        if account is None and guest is not None and _claim_guest(session, guest, ref.platform_id):
+            account, guest = guest, None
         if account is None:
             account = insert_or_none(session, CustomerAccount, _new_account(shop, ref, email, now),
-                                     conflict=["shop_id", "platform_customer_id"]) \
-                or find_by_external_id(session, shop.id, ref.platform_id)
+                                     conflict=["shop_id", "platform_customer_id"])
+            if account is not None:
+                ledger.mark_locked(session, account.id)  # inserted by this transaction
+            else:
+                account = find_by_external_id(session, shop.id, ref.platform_id)
             assert account is not None
-        elif email:
-            guest = _find_guest(session, shop.id, email)
-            if guest is not None and guest.id != account.id:
-                merge_accounts(session, guest, account, now)
+        elif guest is not None:
+            merge_accounts(session, guest, account, now)
         _update_profile(session, account, ref, email)
         return account
     if email:
@@ -81,8 +99,11 @@ def resolve_account(session: Session, shop: Shop, ref: CustomerRef,
                                  _new_account(shop, CustomerRef(email=email, first_name=ref.first_name,
                                                                 last_name=ref.last_name), email, now),
                                  conflict=["shop_id", "email"],
-                                 where=text("platform_customer_id IS NULL")) \
-            or _find_guest(session, shop.id, email)
+                                 where=text("platform_customer_id IS NULL"))
+        if account is not None:
+            ledger.mark_locked(session, account.id)  # inserted by this transaction
+        else:
+            account = _find_guest(session, shop.id, email)
         assert account is not None
         _update_profile(session, account, ref, email)
         return account
@@ -99,7 +120,7 @@ def _lock_email(session: Session, shop_id: int, email: str) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
     digest = hashlib.sha256(f"account-email:{shop_id}:{email}".encode()).digest()
-    session.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest[:8], "big", signed=True))))
+    session.execute(_ADVISORY_LOCK, {"key": int.from_bytes(digest[:8], "big", signed=True)})
 
 
 def _new_account(shop: Shop, ref: CustomerRef, email: str | None, now: dt.datetime) -> dict:
@@ -108,20 +129,18 @@ def _new_account(shop: Shop, ref: CustomerRef, email: str | None, now: dt.dateti
                 lifetime=0, created_at=now, updated_at=now)
 
 
-def _claim_guest(session: Session, shop_id: int, email: str, platform_id: str) -> CustomerAccount | None:
-    guest = _find_guest(session, shop_id, email)
-    if guest is None:
-        return None
+def _claim_guest(session: Session, guest: CustomerAccount, platform_id: str) -> bool:
     # Conditional, so two deliveries racing for the same guest cannot both claim it.
     claimed = session.execute(
         update(CustomerAccount)
         .where(CustomerAccount.id == guest.id, CustomerAccount.platform_customer_id.is_(None))
         .values(platform_customer_id=platform_id).execution_options(synchronize_session=False))
     if claimed.rowcount != 1:
-        return None
-    session.refresh(guest)
-    log.info("guest account joined shop=%s account=%s", shop_id, guest.id)
-    return guest
+        return False
+    set_committed_value(guest, "platform_customer_id", platform_id)
+    ledger.mark_locked(session, guest.id)  # the UPDATE holds its row lock
+    log.info("guest account joined shop=%s account=%s", guest.shop_id, guest.id)
+    return True
 
 
 def _update_profile(session: Session, account: CustomerAccount, ref: CustomerRef,

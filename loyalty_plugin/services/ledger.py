@@ -43,6 +43,25 @@ class EarnDetails:
     rule_version: int
 
 
+_LOCKED = "loyalty_locked_accounts"
+
+
+def mark_locked(session: Session, account_id: int) -> None:
+    """Record that this transaction holds ``account_id``'s row lock (it inserted the row)."""
+    transaction, locked = session.info.get(_LOCKED, (None, set()))
+    if transaction is not session.get_transaction():
+        transaction, locked = session.get_transaction(), set()
+        session.info[_LOCKED] = (transaction, locked)
+    locked.add(account_id)
+
+
+def _already_locked(session: Session, account_id: int) -> CustomerAccount | None:
+    transaction, locked = session.info.get(_LOCKED, (None, ()))
+    if transaction is not session.get_transaction() or account_id not in locked:
+        return None
+    return session.identity_map.get(identity_key(CustomerAccount, account_id))
+
+
 def lock_account(session: Session, account_id: int) -> CustomerAccount:
     """Lock the account that holds ``account_id``'s points: itself, or the one it merged into."""
     # FOR NO KEY UPDATE: it still serialises every writer of the balance, but does not
@@ -50,9 +69,12 @@ def lock_account(session: Session, account_id: int) -> CustomerAccount:
     # (pointing an order or entry at it); FOR UPDATE would, and two transactions
     # holding KEY SHARE then deadlock upgrading.
     while True:
-        account = session.execute(
-            select(CustomerAccount).where(CustomerAccount.id == account_id)
-            .with_for_update(key_share=True).execution_options(populate_existing=True)).scalar_one()
+        account = _already_locked(session, account_id)
+        if account is None:
+            account = session.execute(
+                select(CustomerAccount).where(CustomerAccount.id == account_id)
+                .with_for_update(key_share=True).execution_options(populate_existing=True)).scalar_one()
+            mark_locked(session, account_id)
         if account.merged_into_id is None:
             return account
         account_id = account.merged_into_id
