@@ -21,10 +21,6 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
 }
 
 
-def setting_names() -> list[str]:
-    return [ENV_PREFIX + name for name in _SETTINGS]
-
-
 def load_config(
     instance_path: str,
     overrides: Mapping[str, Any] | None = None,

@@ -26,7 +26,7 @@ def script_location() -> str:
     return os.path.dirname(os.path.abspath(migrations.__file__))
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", script_location())
     config.attributes["engine"] = engine
@@ -49,9 +49,7 @@ def current_revision(bind: Engine | Connection) -> str | None:
 
 
 def head_revision() -> str | None:
-    config = Config()
-    config.set_main_option("script_location", script_location())
-    return ScriptDirectory.from_config(config).get_current_head()
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def check_schema(bind: Engine | Connection) -> None:

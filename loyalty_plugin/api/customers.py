@@ -1,18 +1,19 @@
 """Customer balances, activity and manual adjustments."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, request
 
 from ..db import get_session
 from ..errors import ErrorCode, NotFound
-from ..models import CustomerAccount, utcnow
+from ..models import CustomerAccount
 from ..schemas.customers import (AdjustmentSchema, CustomerSchema, LedgerEntrySchema,
                                  PageQuerySchema)
-from ..services import idempotency
 from ..services.accounts import find_by_external_id
 from ..services.adjustments import adjust_points
 from ..services.queries import list_activity
-from .helpers import api_key, idempotency_key, json_body
+from .helpers import api_key, idempotent, json_body
 
 
 bp = Blueprint("customers", __name__)
@@ -47,22 +48,11 @@ def get_activity(external_id: str):
 def create_adjustment(external_id: str):
     key = api_key(write=True)
     data = AdjustmentSchema().load(json_body())
-    session = get_session()
     account = _account(key.shop_id, external_id)
-    now = utcnow()
-    idem_key = idempotency_key()
-    record = None
-    if idem_key:
-        record, stored = idempotency.claim(session, shop_id=key.shop_id, scope="adjustment",
-                                           key=idem_key, now=now,
-                                           payload={"customer": external_id, **data})
-        if stored is not None:
-            session.commit()
-            return stored.body, stored.status_code
-    entry = adjust_points(session, account, points=data["points"], reason=data["reason"], now=now,
-                          reference=f"idem-{record.id}" if record else None)
-    body = {"entry": LedgerEntrySchema().dump(entry), "customer": CustomerSchema().dump(account)}
-    if record is not None:
-        idempotency.store(record, 201, body)
-    session.commit()
-    return body, 201
+
+    def adjust(reference: str | None, now: dt.datetime) -> tuple[dict, int]:
+        entry = adjust_points(get_session(), account, points=data["points"], reason=data["reason"],
+                              now=now, reference=reference)
+        return {"entry": LedgerEntrySchema().dump(entry), "customer": CustomerSchema().dump(account)}, 201
+
+    return idempotent(key.shop_id, "adjustment", {"customer": external_id, **data}, adjust)

@@ -1,16 +1,18 @@
 """Request plumbing shared by the admin API views."""
 from __future__ import annotations
 
+import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask import request
 
 from ..db import get_session
 from ..errors import BadRequest, ErrorCode, Unauthorized, UnsupportedMediaType
-from ..models import ApiKey, ApiKeyScope
+from ..models import ApiKey, ApiKeyScope, utcnow
+from ..services import idempotency
 from ..services.api_keys import authenticate
-from ..services.idempotency import MAX_KEY_LENGTH
 
 
 def api_key(*, write: bool = False) -> ApiKey:
@@ -43,6 +45,30 @@ def idempotency_key() -> str | None:
     if key is None:
         return None
     key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise BadRequest(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.")
+    if not key or len(key) > idempotency.MAX_KEY_LENGTH:
+        raise BadRequest(f"Idempotency-Key must be 1 to {idempotency.MAX_KEY_LENGTH} characters.")
     return key
+
+
+def idempotent(shop_id: int, scope: str, payload: dict[str, Any],
+               write: Callable[[str | None, dt.datetime], tuple[dict, int]]) -> tuple[dict, int]:
+    """Run a client write once per ``Idempotency-Key`` and commit it.
+
+    ``write`` gets a reference derived from the key (None without one) for the
+    ledger's own idempotency key. A repeated key replays the stored answer.
+    """
+    session = get_session()
+    now = utcnow()
+    key = idempotency_key()
+    record = None
+    if key:
+        record, stored = idempotency.claim(session, shop_id=shop_id, scope=scope, key=key,
+                                           payload=payload, now=now)
+        if stored is not None:
+            session.commit()
+            return stored.body, stored.status_code
+    body, status = write(f"idem-{record.id}" if record else None, now)
+    if record is not None:
+        idempotency.store(record, status, body)
+    session.commit()
+    return body, status

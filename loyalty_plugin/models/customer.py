@@ -39,7 +39,3 @@ class CustomerAccount(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     redacted_at: Mapped[dt.datetime | None]
-
-    @property
-    def external_id(self) -> str | None:
-        return self.platform_customer_id

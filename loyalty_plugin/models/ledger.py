@@ -83,10 +83,6 @@ class LedgerEntry(Base):
     rule_version: Mapped[int | None]
     reason: Mapped[str | None] = mapped_column(Text)
 
-    @property
-    def is_credit(self) -> bool:
-        return self.points > 0
-
 
 class LotAllocation(Base):
     """``points`` of a credit lot matched against a debit; append-only."""

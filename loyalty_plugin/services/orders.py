@@ -109,20 +109,22 @@ def _record_refund(session: Session, shop_id: int, order: Order, refund: RefundS
 def settle_order(session: Session, shop: Shop, order: Order, now: dt.datetime, *,
                  refunds_possible: bool = True) -> Outcome:
     notes: list[str] = []
-    outcome = Outcome(note="", account_id=order.account_id, order_id=order.platform_order_id)
     if order.status is OrderStatus.OPEN:
         _maybe_award(session, shop, order, now, notes)
     if refunds_possible and order.status in (OrderStatus.AWARDED, OrderStatus.CANCELLED):
         _apply_refunds(session, shop, order, now, notes)
     if order.is_cancelled and order.status in (OrderStatus.OPEN, OrderStatus.AWARDED):
         _cancel(session, shop, order, now, notes)
+    ignored = False
     if order.status is OrderStatus.OPEN and order.skip_reason:
         notes.append(order.skip_reason)
-        outcome.ignored = order.account_id is None
+        ignored = order.account_id is None
     elif order.status is OrderStatus.SKIPPED:
         notes.append(f"skipped: {order.skip_reason}")
-        outcome.ignored = True
-    outcome.note = "; ".join(notes) or "no change"
+        ignored = True
+    # The account as it stands now: an award follows a guest account's merge.
+    outcome = Outcome(note="; ".join(notes) or "no change", ignored=ignored,
+                      account_id=order.account_id, order_id=order.platform_order_id)
     outcome.details = {"points_awarded": order.points_awarded, "points_reversed": order.points_reversed,
                        "order_status": order.status.value}
     session.flush()
