@@ -3,14 +3,18 @@ from .base import Base, utcnow
 from .customer import CustomerAccount
 from .delivery import DeliveryStatus, InboundDelivery
 from .idempotency import IdempotencyRecord
-from .ledger import LIFETIME_KINDS, EntryKind, EntrySource, EntryStatus, LedgerEntry, LotAllocation
+from .ledger import LIFETIME_KINDS, TIER_PROGRESS_KINDS, EntryKind, EntrySource, EntryStatus, LedgerEntry, LotAllocation
 from .order import Order, OrderRefund, OrderStatus
+from .reward import CodeStatus, Reward, RewardCode, RewardKind
 from .shop import (ApiKey, ApiKeyScope, AwardOn, NegativeBalancePolicy, Platform, ProgramSettings,
                    Rounding, Shop, ShopStatus)
+from .tier import DowngradePolicy, Tier, TierBasis, TierChange, TierChangeReason, TierWindow
 
 __all__ = [
-    "ApiKey", "ApiKeyScope", "AwardOn", "Base", "CustomerAccount", "DeliveryStatus", "EntryKind",
-    "EntrySource", "EntryStatus", "IdempotencyRecord", "InboundDelivery", "LIFETIME_KINDS",
-    "LedgerEntry", "LotAllocation", "NegativeBalancePolicy", "Order", "OrderRefund", "OrderStatus",
-    "Platform", "ProgramSettings", "Rounding", "Shop", "ShopStatus", "utcnow",
+    "ApiKey", "ApiKeyScope", "AwardOn", "Base", "CodeStatus", "CustomerAccount", "DeliveryStatus",
+    "DowngradePolicy", "EntryKind", "EntrySource", "EntryStatus", "IdempotencyRecord",
+    "InboundDelivery", "LIFETIME_KINDS", "LedgerEntry", "LotAllocation", "NegativeBalancePolicy",
+    "Order", "OrderRefund", "OrderStatus", "Platform", "ProgramSettings", "Reward", "RewardCode",
+    "RewardKind", "Rounding", "Shop", "ShopStatus", "TIER_PROGRESS_KINDS", "Tier", "TierBasis",
+    "TierChange", "TierChangeReason", "TierWindow", "utcnow",
 ]

@@ -35,6 +35,12 @@ class CustomerAccount(Base):
     available: Mapped[int] = mapped_column(BigInteger, default=0)
     pending: Mapped[int] = mapped_column(BigInteger, default=0)
     lifetime: Mapped[int] = mapped_column(BigInteger, default=0)
+    tier_id: Mapped[int | None] = mapped_column(ForeignKey("tiers.id"))
+    tier_since: Mapped[dt.datetime | None]
+    # When the tier's status runs out and is evaluated again; None: it never does.
+    tier_expires_at: Mapped[dt.datetime | None]
+    # The shop's tiers_version this account was last evaluated against.
+    tiers_version: Mapped[int] = mapped_column(default=0)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customer_accounts.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -19,6 +19,10 @@ class EntryKind(str, enum.Enum):
     CANCEL_CLAWBACK = "cancel_clawback"
     MERGE_IN = "merge_in"
     MERGE_OUT = "merge_out"
+    TIER_BONUS = "tier_bonus"
+    REDEEM = "redeem"
+    # Points given back for a code the platform refused or the shop cancelled.
+    REDEEM_REFUND = "redeem_refund"
 
 
 # Kinds that count toward lifetime points: earning and its corrections, not
@@ -26,8 +30,12 @@ class EntryKind(str, enum.Enum):
 LIFETIME_KINDS = frozenset({
     EntryKind.EARN, EntryKind.SIGNUP_BONUS, EntryKind.ADJUSTMENT,
     EntryKind.REFUND_CLAWBACK, EntryKind.CANCEL_CLAWBACK,
-    EntryKind.MERGE_IN, EntryKind.MERGE_OUT,
+    EntryKind.MERGE_IN, EntryKind.MERGE_OUT, EntryKind.TIER_BONUS,
 })
+
+# Kinds that count as tier progress on the points basis: a tier's own entry bonus
+# does not, or it could promote the customer again.
+TIER_PROGRESS_KINDS = LIFETIME_KINDS - {EntryKind.TIER_BONUS}
 
 
 class EntryStatus(str, enum.Enum):
@@ -41,6 +49,8 @@ class EntrySource(str, enum.Enum):
     CUSTOMER = "customer"
     API = "api"
     MERGE = "merge"
+    TIER = "tier"
+    REDEMPTION = "redemption"
 
 
 class LedgerEntry(Base):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..rules.earning import Rounding
 from .base import Base, BigId, Rate, str_enum, utcnow
+from .tier import DowngradePolicy, TierBasis, TierWindow
 
 
 class Platform(str, enum.Enum):
@@ -82,6 +83,14 @@ class ProgramSettings(Base):
     negative_balance: Mapped[NegativeBalancePolicy] = mapped_column(
         str_enum(NegativeBalancePolicy), default=NegativeBalancePolicy.ALLOW)
     rule_version: Mapped[int] = mapped_column(default=1)
+    tier_basis: Mapped[TierBasis] = mapped_column(str_enum(TierBasis), default=TierBasis.POINTS_EARNED)
+    tier_window: Mapped[TierWindow] = mapped_column(str_enum(TierWindow), default=TierWindow.LIFETIME)
+    tier_downgrade: Mapped[DowngradePolicy] = mapped_column(
+        str_enum(DowngradePolicy), default=DowngradePolicy.REQUALIFY)
+    tier_grace_days: Mapped[int] = mapped_column(default=0)
+    # Goes up whenever tiers change, so a batch re-evaluates every account behind it.
+    tiers_version: Mapped[int] = mapped_column(default=1)
+    code_prefix: Mapped[str | None] = mapped_column(String(12))
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     shop: Mapped[Shop] = relationship(back_populates="settings")
