@@ -5,13 +5,13 @@ from .delivery import DeliveryStatus, InboundDelivery
 from .idempotency import IdempotencyRecord
 from .ledger import LIFETIME_KINDS, TIER_PROGRESS_KINDS, EntryKind, EntrySource, EntryStatus, LedgerEntry, LotAllocation
 from .order import Order, OrderRefund, OrderStatus
-from .reward import CodeStatus, Reward, RewardCode, RewardKind
+from .reward import CodeOrigin, CodeStatus, Reward, RewardCode, RewardKind
 from .shop import (ApiKey, ApiKeyScope, AwardOn, NegativeBalancePolicy, Platform, ProgramSettings,
                    Rounding, Shop, ShopStatus)
 from .tier import DowngradePolicy, Tier, TierBasis, TierChange, TierChangeReason, TierWindow
 
 __all__ = [
-    "ApiKey", "ApiKeyScope", "AwardOn", "Base", "CodeStatus", "CustomerAccount", "DeliveryStatus",
+    "ApiKey", "ApiKeyScope", "AwardOn", "Base", "CodeOrigin", "CodeStatus", "CustomerAccount", "DeliveryStatus",
     "DowngradePolicy", "EntryKind", "EntrySource", "EntryStatus", "IdempotencyRecord",
     "InboundDelivery", "LIFETIME_KINDS", "LedgerEntry", "LotAllocation", "NegativeBalancePolicy",
     "Order", "OrderRefund", "OrderStatus", "Platform", "ProgramSettings", "Reward", "RewardCode",

@@ -28,6 +28,13 @@ class CodeStatus(str, enum.Enum):
     FAILED = "failed"        # the platform refused or timed out; points returned
 
 
+class CodeOrigin(str, enum.Enum):
+    REDEMPTION = "redemption"  # bought with points
+    TIER_ENTRY = "tier_entry"  # given on reaching a tier
+    REFERRAL = "referral"      # a referred friend's welcome code
+    ADMIN = "admin"            # granted by the shop
+
+
 class Reward(Base):
     """What a customer can redeem. Archived rather than deleted: codes refer to it."""
 
@@ -67,7 +74,7 @@ class RewardCode(Base):
     __tablename__ = "reward_codes"
     __table_args__ = (
         UniqueConstraint("shop_id", "code"),
-        CheckConstraint("points_spent > 0", name="points_spent_positive"),
+        CheckConstraint("points_spent >= 0", name="points_spent_nonnegative"),
         Index("ix_reward_codes_account_id_desc", "account_id", "id"),
         Index("ix_reward_codes_shop_status", "shop_id", "status", "expires_at"),
     )
@@ -78,13 +85,15 @@ class RewardCode(Base):
     reward_id: Mapped[int] = mapped_column(ForeignKey("rewards.id"), index=True)
     code: Mapped[str] = mapped_column(String(64))
     status: Mapped[CodeStatus] = mapped_column(str_enum(CodeStatus), default=CodeStatus.PENDING)
+    origin: Mapped[CodeOrigin] = mapped_column(str_enum(CodeOrigin), default=CodeOrigin.REDEMPTION)
     # Copied from the reward when redeemed: later catalog edits do not change a code.
     kind: Mapped[RewardKind] = mapped_column(str_enum(RewardKind))
     value: Mapped[Decimal] = mapped_column(default=Decimal("0"))
     min_order_subtotal: Mapped[Decimal] = mapped_column(default=Decimal("0"))
     product_variant_id: Mapped[str | None] = mapped_column(String(64))
     points_spent: Mapped[int] = mapped_column(BigInteger)
-    debit_entry_id: Mapped[int] = mapped_column(BigInteger)
+    # The redemption's debit; None for a code given without spending points.
+    debit_entry_id: Mapped[int | None] = mapped_column(BigInteger)
     refund_entry_id: Mapped[int | None] = mapped_column(BigInteger)
     provider: Mapped[str] = mapped_column(String(32))
     platform_ref: Mapped[str | None] = mapped_column(String(255))
