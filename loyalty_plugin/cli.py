@@ -13,7 +13,7 @@ from . import migrate
 from .db import get_db
 from .errors import LoyaltyError
 from .models import Platform, utcnow
-from .services import ledger
+from .services import ledger, schedule
 from .services.shops import create_shop
 
 
@@ -122,15 +122,24 @@ def jobs_cli() -> None:
 @jobs_cli.command("run-due")
 @migrate.requires_schema
 def jobs_run_due() -> None:
-    """Run what is due now (the cron entry point): mature pending points."""
-    total = 0
+    """Run what is due now (the cron entry point): pending points, tier statuses."""
+    matured = 0
     while True:
         with get_db().transaction() as session:
-            matured = ledger.mature_due(session, utcnow())
-        total += matured
-        if matured == 0:
+            batch = schedule.mature_due_points(session, utcnow())
+        matured += batch
+        if batch == 0:
             break
-    click.echo(f"Matured {total} pending lot(s).")
+    work = schedule.DueWork(matured=matured)
+    while True:
+        with get_db().transaction() as session:
+            batch_work = schedule.run_tier_batch(session, utcnow())
+        work.reevaluated += batch_work.reevaluated
+        work.rolled_over += batch_work.rolled_over
+        if batch_work.total == 0:
+            break
+    click.echo(f"Matured {work.matured} pending lot(s); re-evaluated {work.reevaluated} "
+               f"account(s) against changed tiers; {work.rolled_over} tier status(es) ran out.")
 
 
 @click.command("serve")

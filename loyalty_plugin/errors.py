@@ -28,6 +28,7 @@ class ErrorCode(str, enum.Enum):
     NOT_FOUND = "not_found"
     SHOP_NOT_FOUND = "shop_not_found"
     CUSTOMER_NOT_FOUND = "customer_not_found"
+    TIER_NOT_FOUND = "tier_not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     CONFLICT = "conflict"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"

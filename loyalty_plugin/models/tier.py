@@ -8,24 +8,10 @@ from decimal import Decimal
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..rules.tiers import DowngradePolicy, TierBasis, TierWindow
 from .base import Base, BigId, Rate, str_enum, utcnow
 
-
-class TierBasis(str, enum.Enum):
-    POINTS_EARNED = "points_earned"
-    AMOUNT_SPENT = "amount_spent"
-    ORDER_COUNT = "order_count"
-
-
-class TierWindow(str, enum.Enum):
-    LIFETIME = "lifetime"
-    CALENDAR_YEAR = "calendar_year"
-    ROLLING_12_MONTHS = "rolling_12_months"
-
-
-class DowngradePolicy(str, enum.Enum):
-    REQUALIFY = "requalify"  # drop to the tier the customer qualifies for
-    ONE_STEP = "one_step"    # drop one tier per window
+__all__ = ["DowngradePolicy", "Tier", "TierBasis", "TierChange", "TierChangeReason", "TierWindow"]
 
 
 class TierChangeReason(str, enum.Enum):

@@ -6,8 +6,8 @@ import secrets
 
 from sqlalchemy.orm import Session
 
-from ..models import CustomerAccount, EntryKind, EntrySource, LedgerEntry
-from . import ledger
+from ..models import CustomerAccount, EntryKind, EntrySource, LedgerEntry, Shop, TierChangeReason
+from . import ledger, tiers
 
 
 def adjust_points(session: Session, account: CustomerAccount, *, points: int, reason: str,
@@ -17,7 +17,13 @@ def adjust_points(session: Session, account: CustomerAccount, *, points: int, re
     common = dict(kind=EntryKind.ADJUSTMENT, source=EntrySource.API, source_ref=reference[:128],
                   key=f"adjustment:{reference}", now=now, reason=reason)
     if points > 0:
-        return ledger.credit(session, account.id, points=points, **common)
-    entry = ledger.debit(session, account.id, points=-points, shortfall=ledger.Shortfall.FAIL, **common)
+        entry = ledger.credit(session, account.id, points=points, **common)
+    else:
+        entry = ledger.debit(session, account.id, points=-points, shortfall=ledger.Shortfall.FAIL,
+                             **common)
     assert entry is not None
+    shop = session.get(Shop, account.shop_id)
+    assert shop is not None
+    tiers.evaluate_account(session, shop, account.id, now, trigger=(
+        TierChangeReason.PROMOTION if points > 0 else TierChangeReason.REVERSAL))
     return entry

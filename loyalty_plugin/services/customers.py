@@ -8,8 +8,9 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from ..events import CustomerRef, Outcome
-from ..models import CustomerAccount, EntryKind, EntrySource, InboundDelivery, Order, Shop, ShopStatus
-from . import ledger
+from ..models import (CustomerAccount, EntryKind, EntrySource, InboundDelivery, Order, Shop, ShopStatus,
+                      TierChangeReason)
+from . import ledger, tiers
 from .accounts import normalise_email, resolve_account
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ def apply_customer_changed(session: Session, shop: Shop, ref: CustomerRef, *, cr
                       source=EntrySource.CUSTOMER, source_ref=ref.platform_id,
                       key=f"customer:{ref.platform_id}:signup_bonus", now=now, reason="Sign-up bonus")
         notes.append(f"sign-up bonus of {bonus} points")
+        tiers.evaluate_account(session, shop, account.id, now, trigger=TierChangeReason.PROMOTION)
     session.flush()
     return Outcome(note="; ".join(notes), account_id=account.id)
 

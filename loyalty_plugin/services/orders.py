@@ -17,15 +17,13 @@ from sqlalchemy.orm import Session
 
 from ..events import OrderSnapshot, Outcome, RefundSnapshot
 from ..models import (AwardOn, EntryKind, EntrySource, LedgerEntry, NegativeBalancePolicy, Order,
-                      OrderRefund, OrderStatus, Shop, ShopStatus)
+                      OrderRefund, OrderStatus, Shop, ShopStatus, TierChangeReason)
 from ..rules.earning import Amounts, earn_base, points_for, reversal_target
-from . import ledger
+from . import ledger, tiers
 from .accounts import resolve_account
 from .sql import insert_ignore, insert_or_none
 
 log = logging.getLogger(__name__)
-
-NO_MULTIPLIER = Decimal("1")
 
 
 def lock_order(session: Session, shop_id: int, platform_order_id: str,
@@ -109,6 +107,7 @@ def _record_refund(session: Session, shop_id: int, order: Order, refund: RefundS
 def settle_order(session: Session, shop: Shop, order: Order, now: dt.datetime, *,
                  refunds_possible: bool = True) -> Outcome:
     notes: list[str] = []
+    awarded, reversed_before = order.points_awarded, order.points_reversed
     if order.status is OrderStatus.OPEN:
         _maybe_award(session, shop, order, now, notes)
     if refunds_possible and order.status in (OrderStatus.AWARDED, OrderStatus.CANCELLED):
@@ -128,6 +127,11 @@ def settle_order(session: Session, shop: Shop, order: Order, now: dt.datetime, *
     outcome.details = {"points_awarded": order.points_awarded, "points_reversed": order.points_reversed,
                        "order_status": order.status.value}
     session.flush()
+    # After the flush: tier progress is read from the order row and its entries.
+    if order.account_id is not None and order.points_reversed != reversed_before:
+        tiers.evaluate_account(session, shop, order.account_id, now, trigger=TierChangeReason.REVERSAL)
+    elif order.account_id is not None and order.points_awarded != awarded:
+        tiers.evaluate_account(session, shop, order.account_id, now, trigger=TierChangeReason.PROMOTION)
     return outcome
 
 
@@ -158,9 +162,11 @@ def _maybe_award(session: Session, shop: Shop, order: Order, now: dt.datetime, n
     if base < settings.min_order_amount:
         _skip(order, f"below the minimum order amount of {settings.min_order_amount}")
         return
-    points = points_for(base, settings.points_per_unit, NO_MULTIPLIER, settings.rounding)
+    # The tier the customer holds before this order counts; the order may then promote them.
+    multiplier = tiers.multiplier_for(session, ledger.lock_account(session, order.account_id))
+    points = points_for(base, settings.points_per_unit, multiplier, settings.rounding)
     if points:
-        entry = _earn(session, shop, order, points, base, now)
+        entry = _earn(session, shop, order, points, base, multiplier, now)
         order.earn_entry_id = entry.id
         order.account_id = entry.account_id  # the account that holds it, after any merge
         notes.append(f"awarded {points} points" + (" (pending)" if settings.pending_days else ""))
@@ -176,7 +182,7 @@ def _maybe_award(session: Session, shop: Shop, order: Order, now: dt.datetime, n
 
 
 def _earn(session: Session, shop: Shop, order: Order, points: int, base: Decimal,
-          now: dt.datetime) -> LedgerEntry:
+          multiplier: Decimal, now: dt.datetime) -> LedgerEntry:
     settings = shop.settings
     matures_at = now + dt.timedelta(days=settings.pending_days) if settings.pending_days else None
     assert order.account_id is not None
@@ -185,7 +191,7 @@ def _earn(session: Session, shop: Shop, order: Order, points: int, base: Decimal
         source=EntrySource.ORDER, source_ref=order.platform_order_id,
         key=f"order:{order.platform_order_id}:earn", now=now, matures_at=matures_at, order_id=order.id,
         earn=ledger.EarnDetails(base_amount=base, rate=settings.points_per_unit,
-                                multiplier=NO_MULTIPLIER, rule_version=settings.rule_version),
+                                multiplier=multiplier, rule_version=settings.rule_version),
         reason=f"Order {order.name or order.platform_order_id}")
 
 

@@ -1,0 +1,52 @@
+"""Work that comes due with time: pending points maturing, tier statuses running out.
+
+Each function does one batch in the caller's transaction and returns how much it
+did, so the caller commits per batch and loops until nothing is left. Every step
+takes the account's row lock and re-checks, so two runs at once do no harm.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import EntryStatus, LedgerEntry, Shop, ShopStatus, TierChangeReason
+from . import ledger, tiers
+
+
+@dataclass
+class DueWork:
+    matured: int = 0
+    reevaluated: int = 0
+    rolled_over: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.matured + self.reevaluated + self.rolled_over
+
+
+def mature_due_points(session: Session, now: dt.datetime, *, limit: int = 500) -> int:
+    """Make due pending lots available, then let the points count toward tiers."""
+    due = session.execute(select(LedgerEntry.account_id, LedgerEntry.shop_id).where(
+        LedgerEntry.status == EntryStatus.PENDING, LedgerEntry.points > 0,
+        LedgerEntry.matures_at <= now).distinct().limit(limit)).all()
+    matured = 0
+    for account_id, shop_id in due:
+        count = ledger.mature_account(session, account_id, now)
+        shop = session.get(Shop, shop_id)
+        if count and shop is not None:
+            tiers.evaluate_account(session, shop, account_id, now, trigger=TierChangeReason.PROMOTION)
+        matured += count
+    return matured
+
+
+def run_tier_batch(session: Session, now: dt.datetime, *, limit: int = 500) -> DueWork:
+    """One batch of tier re-evaluations and window roll-overs over every active shop."""
+    work = DueWork()
+    shops = session.execute(select(Shop).where(Shop.status == ShopStatus.ACTIVE)).unique().scalars()
+    for shop in shops:
+        work.reevaluated += tiers.reevaluate_due(session, shop, now, limit=limit)
+        work.rolled_over += tiers.roll_over_due(session, shop, now, limit=limit)
+    return work
