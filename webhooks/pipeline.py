@@ -17,7 +17,7 @@ from loyalty_plugin.services import deliveries
 from loyalty_plugin.services.events import apply_event
 from loyalty_plugin.services.shops import get_shop
 
-from .base import Adapter, Envelope, PayloadError
+from .base import Acknowledged, Adapter, Envelope, PayloadError
 from .shopify import ShopifyAdapter
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,11 @@ def handle_delivery(adapter: Adapter, shop_id: str, headers: Any, body: bytes) -
     if shop is None:
         raise NotFound(f"No {adapter.platform.value} shop with id {shop_id[:32]!r}.",
                        code=ErrorCode.SHOP_NOT_FOUND)
-    envelope = adapter.authenticate(shop, headers, body)
+    try:
+        envelope = adapter.authenticate(shop, headers, body)
+    except Acknowledged as ack:
+        log.info("acknowledged shop=%s: %s", shop.id, ack)
+        return 200, {"status": "acknowledged", "note": str(ack)}
     shop_key = shop.id
     now = utcnow()
     try:
