@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate; importing this registers them all."""
 from .base import Base, utcnow
+from .credentials import ShopCredentials
 from .customer import CustomerAccount
 from .delivery import DeliveryStatus, InboundDelivery
 from .idempotency import IdempotencyRecord
@@ -12,5 +13,5 @@ __all__ = [
     "ApiKey", "ApiKeyScope", "AwardOn", "Base", "CustomerAccount", "DeliveryStatus", "EntryKind",
     "EntrySource", "EntryStatus", "IdempotencyRecord", "InboundDelivery", "LIFETIME_KINDS",
     "LedgerEntry", "LotAllocation", "NegativeBalancePolicy", "Order", "OrderRefund", "OrderStatus",
-    "Platform", "ProgramSettings", "Rounding", "Shop", "ShopStatus", "utcnow",
+    "Platform", "ProgramSettings", "Rounding", "Shop", "ShopCredentials", "ShopStatus", "utcnow",
 ]
