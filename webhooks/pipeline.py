@@ -18,11 +18,14 @@ from loyalty_plugin.services.events import apply_event
 from loyalty_plugin.services.shops import get_shop
 
 from .base import Acknowledged, Adapter, Envelope, PayloadError
+from .bigcommerce import BigCommerceAdapter
+from .deferred import resolve
 from .shopify import ShopifyAdapter
 
 log = logging.getLogger(__name__)
 
 ADAPTERS: dict[Platform, Adapter] = {Platform.SHOPIFY: ShopifyAdapter()}
+ADAPTERS[Platform.BIGCOMMERCE] = BigCommerceAdapter()
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
@@ -85,7 +88,8 @@ def _apply(session: Session, adapter: Adapter, shop: Shop, delivery: InboundDeli
            envelope: Envelope, body: bytes) -> dict:
     now = utcnow()
     try:
-        event = adapter.parse(envelope, body)
+        # A thin delivery is fetched here, inside the transaction: a failing API applies nothing.
+        event = resolve(adapter.parse(envelope, body), session, shop)
     except PayloadError as exc:
         deliveries.reject_delivery(delivery, str(exc), now)
         raise
