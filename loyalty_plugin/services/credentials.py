@@ -115,6 +115,8 @@ def reencrypt_all(session: Session, box: SecretBox, now: dt.datetime) -> int:
             if token:
                 try:
                     setattr(row, f"{name}_encrypted", box.rotate(token))
+                except EncryptionUnavailable as exc:
+                    raise Unprocessable(str(exc)) from None
                 except DecryptionFailed:
                     raise CredentialsUnreadable(
                         f"The {name} of shop {row.shop_id} opens with none of the configured keys; "
