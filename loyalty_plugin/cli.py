@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from . import migrate
+from .credentials_cli import credentials_command, reencrypt_command
 from .db import get_db
 from .errors import LoyaltyError
 from .models import Platform, utcnow
@@ -60,6 +61,10 @@ def db_current() -> None:
 @click.group("shop", cls=AppGroup)
 def shop_cli() -> None:
     """Shops."""
+
+
+shop_cli.add_command(credentials_command)
+shop_cli.add_command(reencrypt_command)
 
 
 @shop_cli.command("create")

@@ -12,6 +12,8 @@ ENV_PREFIX = "LOYALTY_"
 _SETTINGS: dict[str, tuple[Any, Any]] = {
     "DATABASE_URL": (None, str),
     "SECRET_KEY": (None, str),
+    # Comma-separated keys that may still decrypt stored credentials after a rotation.
+    "PREVIOUS_SECRET_KEYS": ("", str),
     "PUBLIC_URL": ("http://127.0.0.1:8000", str),
     "MAX_BODY_BYTES": (2 * 1024 * 1024, int),
     "DB_POOL_SIZE": (5, int),
@@ -46,5 +48,7 @@ def load_config(
     if not config[ENV_PREFIX + "SECRET_KEY"]:
         # A per-process key only signs short-lived things; production sets its own.
         config[ENV_PREFIX + "SECRET_KEY"] = secrets.token_hex(32)
+        # Nothing may be encrypted at rest with a key the next process will not have.
+        config[ENV_PREFIX + "SECRET_KEY_GENERATED"] = True
     config.update(overrides)
     return config

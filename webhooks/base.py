@@ -14,6 +14,14 @@ class PayloadError(ValueError):
     """An authentic body the adapter cannot understand; the message names the problem."""
 
 
+class Acknowledged(Exception):
+    """A request the platform needs answered 200 that carries nothing to verify or store.
+
+    WooCommerce's unsigned creation ping is one: anything but a 200 leaves the webhook
+    flagged as failing in the shop's admin.
+    """
+
+
 @dataclass(frozen=True)
 class Envelope:
     """An authenticated delivery: who sent it, what it is about, and the headers to keep."""
@@ -27,7 +35,7 @@ class Adapter(Protocol):
     platform: Platform
 
     def authenticate(self, shop: Shop, headers: Any, body: bytes) -> Envelope:
-        """Verify the signature over the raw bytes; raise Unauthorized or BadRequest."""
+        """Verify the signature over the raw bytes; raise Unauthorized, BadRequest or Acknowledged."""
 
     def parse(self, envelope: Envelope, body: bytes) -> Event:
         """Turn the body into a normalised event; raise PayloadError."""

@@ -17,12 +17,15 @@ from loyalty_plugin.services import deliveries
 from loyalty_plugin.services.events import apply_event
 from loyalty_plugin.services.shops import get_shop
 
-from .base import Adapter, Envelope, PayloadError
+from .base import Acknowledged, Adapter, Envelope, PayloadError
+from .bigcommerce import BigCommerceAdapter
+from .deferred import resolve
 from .shopify import ShopifyAdapter
 
 log = logging.getLogger(__name__)
 
 ADAPTERS: dict[Platform, Adapter] = {Platform.SHOPIFY: ShopifyAdapter()}
+ADAPTERS[Platform.BIGCOMMERCE] = BigCommerceAdapter()
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
@@ -51,7 +54,11 @@ def handle_delivery(adapter: Adapter, shop_id: str, headers: Any, body: bytes) -
     if shop is None:
         raise NotFound(f"No {adapter.platform.value} shop with id {shop_id[:32]!r}.",
                        code=ErrorCode.SHOP_NOT_FOUND)
-    envelope = adapter.authenticate(shop, headers, body)
+    try:
+        envelope = adapter.authenticate(shop, headers, body)
+    except Acknowledged as ack:
+        log.info("acknowledged shop=%s: %s", shop.id, ack)
+        return 200, {"status": "acknowledged", "note": str(ack)}
     shop_key = shop.id
     now = utcnow()
     try:
@@ -81,7 +88,8 @@ def _apply(session: Session, adapter: Adapter, shop: Shop, delivery: InboundDeli
            envelope: Envelope, body: bytes) -> dict:
     now = utcnow()
     try:
-        event = adapter.parse(envelope, body)
+        # A thin delivery is fetched here, inside the transaction: a failing API applies nothing.
+        event = resolve(adapter.parse(envelope, body), session, shop)
     except PayloadError as exc:
         deliveries.reject_delivery(delivery, str(exc), now)
         raise

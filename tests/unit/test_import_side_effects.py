@@ -45,6 +45,8 @@ SCRIPT = textwrap.dedent('''
     events, env_reads = [], []
 
     def audit(event, args):
+        if event == "socket.bind" and args[1] == ("::1", 0):
+            return  # urllib3 (via requests and stripe) probes IPv6 support: no port, no listener
         if event in WATCHED:
             events.append([event, repr(args)[:300]])
         elif event == "open":
