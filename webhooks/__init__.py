@@ -12,6 +12,8 @@ def register(app: Flask) -> None:
     """Mount the webhook endpoints and their CLI commands on the app."""
     from .cli import webhooks_cli
     from .pipeline import bp
+    from .reconcile_cli import reconcile_command
 
     app.register_blueprint(bp)
     app.cli.add_command(webhooks_cli)
+    app.cli.add_command(reconcile_command)
