@@ -12,6 +12,8 @@ from loyalty_plugin.events import Event
 from loyalty_plugin.models import Platform, Shop
 from loyalty_plugin.rules.money import parse_money
 
+from .deferred import Deferred
+
 
 class PayloadError(ValueError):
     """An authentic body the adapter cannot understand; the message names the problem."""
@@ -40,8 +42,9 @@ class Adapter(Protocol):
     def authenticate(self, shop: Shop, headers: Any, body: bytes) -> Envelope:
         """Verify the signature over the raw bytes; raise Unauthorized, BadRequest or Acknowledged."""
 
-    def parse(self, envelope: Envelope, body: bytes) -> Event:
-        """Turn the body into a normalised event; raise PayloadError."""
+    def parse(self, envelope: Envelope, body: bytes) -> Event | Deferred:
+        """Turn the body into a normalised event (or, for a thin payload, a Deferred fetch of
+        one); raise PayloadError."""
 
 
 def load_json_object(body: bytes) -> dict:
