@@ -11,7 +11,6 @@ import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from loyalty_plugin.errors import ProviderNotConfigured
 from loyalty_plugin.events import OrderSnapshot
 from loyalty_plugin.providers import (BigCommerceProvider, Provider, ShopifyProvider, StripeProvider,
                                       WooCommerceProvider)
@@ -19,6 +18,7 @@ from loyalty_plugin.providers import (BigCommerceProvider, Provider, ShopifyProv
 from .base import PayloadError
 from .bigcommerce_orders import parse_order as parse_bigcommerce_order
 from .shopify_graphql import parse_graphql_order
+from .stripe import parse_checkout_session
 from .woocommerce import parse_order as parse_woocommerce_order
 
 
@@ -67,8 +67,10 @@ def _woocommerce(provider: WooCommerceProvider, since: dt.datetime) -> Iterator[
 
 
 def _stripe(provider: StripeProvider, since: dt.datetime) -> Iterator[Candidate]:
-    raise ProviderNotConfigured("Reconciling Stripe Checkout Sessions needs the Stripe adapter's "
-                                "session parser, which this version does not have yet.")
+    for session in provider.checkout_sessions_since(since):
+        # Named like the order it becomes: by its payment intent, else by itself.
+        label = session.get("payment_intent") or session.get("id")
+        yield _listed({"id": label}, functools.partial(parse_checkout_session, session))
 
 
 def _listed(item: dict, load: Callable[[], OrderSnapshot]) -> Candidate:

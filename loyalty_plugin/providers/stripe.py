@@ -28,8 +28,12 @@ class StripeProvider:
         self.client = client
 
     def checkout_sessions_since(self, since: dt.datetime) -> Iterator[dict]:
-        """Checkout Sessions created at or after ``since``, newest first, as plain dicts."""
-        params = {"created": {"gte": int(since.timestamp())}, "limit": PAGE_SIZE}
+        """Completed Checkout Sessions created at or after ``since``, newest first, as dicts.
+
+        Open and expired sessions are left out: they are carts, not orders, and no
+        webhook would have brought them either.
+        """
+        params = {"created": {"gte": int(since.timestamp())}, "status": "complete", "limit": PAGE_SIZE}
         try:
             sessions = self.client.v1.checkout.sessions.list(params=params)  # type: ignore[arg-type]
             for session in sessions.auto_paging_iter():

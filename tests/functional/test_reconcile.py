@@ -7,6 +7,7 @@ import json
 
 import pytest
 import responses
+import stripe
 from sqlalchemy import select
 
 from loyalty_plugin.encryption import box_from_config
@@ -21,6 +22,7 @@ SINCE = dt.datetime(2026, 11, 17, tzinfo=dt.timezone.utc)
 GRAPHQL = "https://recon.myshopify.com/admin/api/2026-10/graphql.json"
 BC = "https://api.bigcommerce.com/stores/abc123"
 WOO = "https://woo.example.com/wp-json/wc/v3/orders"
+STRIPE_SESSIONS = "https://api.stripe.com/v1/checkout/sessions"
 
 
 @pytest.fixture
@@ -288,6 +290,75 @@ def test_woocommerce_a_failing_order_is_counted_and_the_others_still_apply(app, 
     assert (summary.seen, summary.applied, summary.failed) == (4, 2, 2)
     assert [f["order_id"] for f in summary.failures] == ["802", "?"]
     assert balance(session, shop, "31") == balance(session, shop, "33") == 29
+
+
+# --- Stripe (Checkout Sessions) ----------------------------------------------------------
+
+def checkout_session(number: int, *, customer: str = "cus_R1", subtotal: int | None = 5000,
+                     currency: str = "usd") -> dict:
+    """A completed, paid session in the shape of stripe/openapi's ``checkout.session`` fixture."""
+    return {"id": f"cs_live_a1{number}", "object": "checkout.session", "mode": "payment",
+            "status": "complete", "payment_status": "paid", "payment_intent": f"pi_3Rec{number}",
+            "currency": currency, "amount_subtotal": subtotal, "amount_total": 5500,
+            "total_details": {"amount_discount": 500, "amount_shipping": 0, "amount_tax": 1000},
+            "customer": customer, "customer_details": {"email": "jenny.rosen@example.com"},
+            "customer_email": None, "client_reference_id": None, "livemode": True,
+            "created": 1763900000}
+
+
+def stripe_shop(app, session):
+    return configure(app, session, Platform.STRIPE, "checkout.example.com", secret_key="sk_live_recon")
+
+
+def serve_stripe(api, sessions: list[dict]):
+    api.get(STRIPE_SESSIONS, json={"object": "list", "url": "/v1/checkout/sessions", "has_more": False,
+                                   "data": sessions})
+
+
+def test_stripe_missed_session_is_applied_once_and_a_second_run_applies_nothing(
+        app, database, session, api):
+    shop, _ = stripe_shop(app, session)
+    serve_stripe(api, [checkout_session(1), checkout_session(2, customer="cus_JP", currency="jpy")])
+
+    first = run(app, database, shop)
+    second = run(app, database, shop)
+
+    assert (first.seen, first.applied, first.failed) == (2, 2, 0)
+    assert (second.seen, second.applied, second.already_known) == (2, 0, 2)
+    assert balance(session, shop, "cus_R1") == 45  # (5000 - 500) cents
+    assert balance(session, shop, "cus_JP") == 4500  # zero-decimal yen
+    request = api.calls[0].request
+    assert request.headers["Authorization"] == "Bearer sk_live_recon"
+    assert "status=complete" in request.url and f"created%5Bgte%5D={int(SINCE.timestamp())}" in request.url
+
+
+def test_stripe_session_known_from_its_webhook_is_already_known(app, client, database, session, api):
+    shop, _ = stripe_shop(app, session)
+    event = {"id": "evt_1Rec", "object": "event", "type": "checkout.session.completed",
+             "data": {"object": checkout_session(3)}, "livemode": True}
+    body = json.dumps(event).encode()
+    header = stripe.WebhookSignature.generate_signature_header(body.decode(), shop.webhook_secret)
+    delivered = client.post(f"/webhooks/stripe/{shop.id}", data=body, headers={
+        "Content-Type": "application/json", "Stripe-Signature": header})
+    assert delivered.json["note"] == "awarded 45 points"
+    serve_stripe(api, [checkout_session(3)])
+
+    summary = run(app, database, shop)
+
+    assert (summary.seen, summary.applied, summary.already_known) == (1, 0, 1)
+
+
+def test_stripe_a_failing_session_is_counted_and_the_others_still_apply(app, database, session, api):
+    shop, _ = stripe_shop(app, session)
+    serve_stripe(api, [checkout_session(4, customer="cus_A"), checkout_session(5, subtotal=None),
+                       checkout_session(6, customer="cus_B")])
+
+    summary = run(app, database, shop)
+
+    assert (summary.seen, summary.applied, summary.failed) == (3, 2, 1)
+    assert summary.failures == [{"order_id": "pi_3Rec5",
+                                 "error": "malformed order: amount_subtotal is missing on a paid session"}]
+    assert balance(session, shop, "cus_A") == balance(session, shop, "cus_B") == 45
 
 
 # --- the command --------------------------------------------------------------------------

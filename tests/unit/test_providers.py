@@ -258,11 +258,12 @@ def test_stripe_lists_checkout_sessions_with_the_shops_key_through_the_injected_
     api.get(url, json={"object": "list", "url": "/v1/checkout/sessions", "has_more": True,
                        "data": [{"id": "cs_1", "object": "checkout.session"}]},
             match=[matchers.query_param_matcher({"created[gte]": str(int(SINCE.timestamp())),
-                                                 "limit": "100"})])
+                                                 "status": "complete", "limit": "100"})])
     api.get(url, json={"object": "list", "url": "/v1/checkout/sessions", "has_more": False,
                        "data": [{"id": "cs_2", "object": "checkout.session"}]},
             match=[matchers.query_param_matcher({"created[gte]": str(int(SINCE.timestamp())),
-                                                 "limit": "100", "starting_after": "cs_1"})])
+                                                 "status": "complete", "limit": "100",
+                                                 "starting_after": "cs_1"})])
 
     sessions = list(stripe_provider(sleeps).checkout_sessions_since(SINCE))
 
