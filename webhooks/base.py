@@ -4,10 +4,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Protocol
 
+from loyalty_plugin.errors import UnsupportedMediaType
 from loyalty_plugin.events import Event
 from loyalty_plugin.models import Platform, Shop
+from loyalty_plugin.rules.money import parse_money
+
+from .deferred import Deferred
 
 
 class PayloadError(ValueError):
@@ -37,8 +42,9 @@ class Adapter(Protocol):
     def authenticate(self, shop: Shop, headers: Any, body: bytes) -> Envelope:
         """Verify the signature over the raw bytes; raise Unauthorized, BadRequest or Acknowledged."""
 
-    def parse(self, envelope: Envelope, body: bytes) -> Event:
-        """Turn the body into a normalised event; raise PayloadError."""
+    def parse(self, envelope: Envelope, body: bytes) -> Event | Deferred:
+        """Turn the body into a normalised event (or, for a thin payload, a Deferred fetch of
+        one); raise PayloadError."""
 
 
 def load_json_object(body: bytes) -> dict:
@@ -84,3 +90,27 @@ def optional_id(value: Any) -> str | None:
 
 def optional_text(value: Any, limit: int = 255) -> str | None:
     return value.strip()[:limit] or None if isinstance(value, str) else None
+
+
+def object_list(payload: dict, key: str, field: str | None = None) -> list[dict]:
+    """``payload[key]`` as a list of objects; absent or null is an empty list."""
+    value = payload.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise PayloadError(f"{field or key} must be a list of objects")
+    return value
+
+
+def money_field(value: Any, field: str) -> Decimal:
+    """A money string or number as an exact Decimal; absent is zero."""
+    try:
+        return parse_money(value, field=field)
+    except ValueError as exc:
+        raise PayloadError(str(exc)) from None
+
+
+def require_json_content(headers: Any, platform_name: str) -> None:
+    content_type = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise UnsupportedMediaType(f"{platform_name} webhooks must be sent as application/json.")

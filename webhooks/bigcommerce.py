@@ -29,13 +29,13 @@ from flask import current_app
 from sqlalchemy.orm import Session, object_session
 
 from loyalty_plugin.encryption import box_from_config
-from loyalty_plugin.errors import BadRequest, ErrorCode, Unauthorized, UnsupportedMediaType
+from loyalty_plugin.errors import BadRequest, ErrorCode, Unauthorized
 from loyalty_plugin.events import Event, OrderChanged, Unhandled
 from loyalty_plugin.models import Platform, Shop
 from loyalty_plugin.providers import BigCommerceProvider, RetryPolicy, provider_for
 from loyalty_plugin.services.credentials import PlatformCredentials, get_credentials
 
-from .base import Envelope, PayloadError, load_json_object, require_id
+from .base import Envelope, PayloadError, load_json_object, require_id, require_json_content
 from .bigcommerce_orders import parse_order
 from .deferred import Deferred
 
@@ -99,9 +99,7 @@ class BigCommerceAdapter:
                                code=ErrorCode.INVALID_SIGNATURE)
         if signature:
             self._verify_signature(shop, headers, body, signature, token_verified=bool(token))
-        content_type = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        if content_type != "application/json":
-            raise UnsupportedMediaType("BigCommerce webhooks must be sent as application/json.")
+        require_json_content(headers, "BigCommerce")
         try:
             payload = load_json_object(body)
         except PayloadError as exc:

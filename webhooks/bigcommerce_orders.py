@@ -13,9 +13,10 @@ from typing import Any
 
 from loyalty_plugin.events import CustomerRef, OrderSnapshot, RefundSnapshot
 from loyalty_plugin.rules.earning import Amounts
-from loyalty_plugin.rules.money import check_amount, parse_money
+from loyalty_plugin.rules.money import check_amount
 
-from .base import PayloadError, optional_id, optional_text, parse_timestamp, require_id
+from .base import (PayloadError, money_field, object_list, optional_id, optional_text,
+                   parse_timestamp, require_id)
 
 # reference/orders.v2.oas2.yml: 2 Shipped, 3 Partially Shipped, 8 Awaiting Pickup, 9 Awaiting
 # Shipment, 10 Completed, 11 Awaiting Fulfillment, 14 Partially Refunded all mean paid.
@@ -38,7 +39,7 @@ def parse_order(order: dict, products: list[dict], refunds: list[dict]) -> Order
     shipping = _money(order, "shipping_cost_ex_tax") + _money(order, "handling_cost_ex_tax")
     billing = order.get("billing_address") if isinstance(order.get("billing_address"), dict) else {}
     email_address = billing.get("email")
-    codes = {str(d["code"])[:100] for p in products for d in _objects(p, "applied_discounts")
+    codes = {str(d["code"])[:100] for p in products for d in object_list(p, "applied_discounts")
              if d.get("code")}
     return OrderSnapshot(
         order_id=order_id,
@@ -62,7 +63,7 @@ def parse_order(order: dict, products: list[dict], refunds: list[dict]) -> Order
 def parse_refund(refund: dict, order_id: str, products: dict[str, dict]) -> RefundSnapshot:
     """A v3 refund: items are what was refunded less its tax and any shipping or handling."""
     refund_id = require_id(refund, "id", "refund id")
-    parts = _objects(refund, "items")
+    parts = object_list(refund, "items")
     shipping = sum((_money(i, "requested_amount") for i in parts
                     if i.get("item_type") in ("SHIPPING", "HANDLING")), ZERO)
     taxes = _money(refund, "total_tax")
@@ -71,7 +72,7 @@ def parse_refund(refund: dict, order_id: str, products: dict[str, dict]) -> Refu
     else:
         items = sum((_refunded_item(i, products) for i in parts
                      if i.get("item_type") in ("PRODUCT", "ORDER")), ZERO)
-    payments = _objects(refund, "payments")
+    payments = object_list(refund, "payments")
     # A refund whose every payment was declined moved no money.
     effective = not payments or any(not p.get("is_declined") for p in payments)
     return RefundSnapshot(refund_id=refund_id, order_id=order_id,
@@ -103,24 +104,12 @@ def _amounts(items: Decimal, shipping: Decimal, taxes: Decimal) -> Amounts:
 
 
 def _line_net(product: dict) -> Decimal:
-    discounts = sum((_money(d, "amount") for d in _objects(product, "applied_discounts")), ZERO)
+    discounts = sum((_money(d, "amount") for d in object_list(product, "applied_discounts")), ZERO)
     return _money(product, "total_ex_tax") - discounts
 
 
 def _money(obj: dict, key: str) -> Decimal:
-    try:
-        return parse_money(obj.get(key), field=key)
-    except ValueError as exc:
-        raise PayloadError(str(exc)) from None
-
-
-def _objects(obj: dict, key: str) -> list[dict]:
-    value = obj.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise PayloadError(f"{key} must be a list of objects")
-    return value
+    return money_field(obj.get(key), key)
 
 
 def _rfc2822(value: Any, field: str) -> dt.datetime | None:

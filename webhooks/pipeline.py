@@ -21,11 +21,15 @@ from .base import Acknowledged, Adapter, Envelope, PayloadError
 from .bigcommerce import BigCommerceAdapter
 from .deferred import resolve
 from .shopify import ShopifyAdapter
+from .stripe import StripeAdapter
+from .woocommerce import WooCommerceAdapter
 
 log = logging.getLogger(__name__)
 
 ADAPTERS: dict[Platform, Adapter] = {Platform.SHOPIFY: ShopifyAdapter()}
 ADAPTERS[Platform.BIGCOMMERCE] = BigCommerceAdapter()
+ADAPTERS[Platform.WOOCOMMERCE] = WooCommerceAdapter()
+ADAPTERS[Platform.STRIPE] = StripeAdapter()
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 

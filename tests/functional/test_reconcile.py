@@ -15,10 +15,12 @@ from loyalty_plugin.services.credentials import set_credentials
 from loyalty_plugin.services.ledger import verify_balances
 from tests.factories import fixture_bytes, make_shop, post_shopify, shopify_order
 from webhooks.reconcile import reconcile_shop
+from webhooks.woocommerce import sign as sign_woocommerce
 
 SINCE = dt.datetime(2026, 11, 17, tzinfo=dt.timezone.utc)
 GRAPHQL = "https://recon.myshopify.com/admin/api/2026-10/graphql.json"
 BC = "https://api.bigcommerce.com/stores/abc123"
+WOO = "https://woo.example.com/wp-json/wc/v3/orders"
 
 
 @pytest.fixture
@@ -221,6 +223,71 @@ def test_bigcommerce_a_failing_order_is_counted_and_the_others_still_apply(app, 
     assert "404" in summary.failures[0]["error"]
     orders = session.execute(select(Order.platform_order_id).where(Order.shop_id == shop.id)).scalars()
     assert sorted(orders) == ["251", "253"]
+
+
+# --- WooCommerce --------------------------------------------------------------------------
+
+def woo_order(order_id: int, *, customer: int = 26, total: str = "39.00", status: str = "completed",
+              refunds: list | None = None) -> dict:
+    """The shape of the REST docs' order 723 (``_orders.md``), trimmed to what matters here."""
+    return {"id": order_id, "number": str(order_id), "status": status, "currency": "USD",
+            "date_modified_gmt": "2026-11-20T15:00:00", "customer_id": customer,
+            "discount_total": "0.00", "shipping_total": "10.00", "total_tax": "0.00", "total": total,
+            "billing": {"first_name": "John", "last_name": "Doe", "email": "john.doe@example.com"},
+            "line_items": [{"id": 315, "quantity": 1, "subtotal": "29.00", "total": "29.00"}],
+            "fee_lines": [], "coupon_lines": [], "refunds": refunds or []}
+
+
+def woocommerce_shop(app, session):
+    return configure(app, session, Platform.WOOCOMMERCE, "woo.example.com",
+                     api_url="https://woo.example.com", consumer_key="ck_recon",
+                     consumer_secret="cs_recon")
+
+
+def serve_woocommerce(api, orders: list[dict]):
+    api.get(WOO, json=orders, headers={"X-WP-TotalPages": "1", "X-WP-Total": str(len(orders))})
+
+
+def test_woocommerce_missed_order_is_applied_once_and_a_second_run_applies_nothing(
+        app, database, session, api):
+    shop, _ = woocommerce_shop(app, session)
+    serve_woocommerce(api, [woo_order(723, refunds=[{"id": 726, "total": "-10.00"}])])
+
+    first = run(app, database, shop)
+    second = run(app, database, shop)
+
+    assert (first.seen, first.applied, first.failed) == (1, 1, 0)
+    assert (second.seen, second.applied, second.already_known) == (1, 0, 1)
+    # 29.00 earned, then the refund of 10.00 of the 39.00 paid takes back that share of it.
+    assert balance(session, shop, "26") == 22
+    assert "modified_after=2026-11-17T00%3A00%3A00" in api.calls[0].request.url
+
+
+def test_woocommerce_order_known_from_its_webhook_is_already_known(app, client, database, session, api):
+    shop, _ = woocommerce_shop(app, session)
+    body = json.dumps(woo_order(724)).encode()
+    delivered = client.post(f"/webhooks/woocommerce/{shop.id}", data=body, headers={
+        "Content-Type": "application/json", "X-WC-Webhook-Topic": "order.updated",
+        "X-WC-Webhook-Signature": sign_woocommerce(body, shop.webhook_secret)})
+    assert delivered.json["note"] == "awarded 29 points"
+    serve_woocommerce(api, [woo_order(724)])
+
+    summary = run(app, database, shop)
+
+    assert (summary.seen, summary.applied, summary.already_known) == (1, 0, 1)
+
+
+def test_woocommerce_a_failing_order_is_counted_and_the_others_still_apply(app, database, session, api):
+    shop, _ = woocommerce_shop(app, session)
+    broken = {**woo_order(802, customer=32), "line_items": [{"id": 1, "total": "many"}]}
+    serve_woocommerce(api, [woo_order(801, customer=31), broken, {"status": "completed"},
+                            woo_order(803, customer=33)])
+
+    summary = run(app, database, shop)
+
+    assert (summary.seen, summary.applied, summary.failed) == (4, 2, 2)
+    assert [f["order_id"] for f in summary.failures] == ["802", "?"]
+    assert balance(session, shop, "31") == balance(session, shop, "33") == 29
 
 
 # --- the command --------------------------------------------------------------------------
