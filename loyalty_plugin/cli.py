@@ -127,24 +127,25 @@ def jobs_cli() -> None:
 @jobs_cli.command("run-due")
 @migrate.requires_schema
 def jobs_run_due() -> None:
-    """Run what is due now (the cron entry point): pending points, tier statuses."""
-    matured = 0
+    """Run what is due now (the cron entry point): pending points, tiers, expiry."""
+    work = schedule.DueWork()
     while True:
         with get_db().transaction() as session:
-            batch = schedule.mature_due_points(session, utcnow())
-        matured += batch
-        if batch == 0:
+            matured = schedule.mature_due_points(session, utcnow())
+        work.matured += matured
+        if matured == 0:
             break
-    work = schedule.DueWork(matured=matured)
-    while True:
-        with get_db().transaction() as session:
-            batch_work = schedule.run_tier_batch(session, utcnow())
-        work.reevaluated += batch_work.reevaluated
-        work.rolled_over += batch_work.rolled_over
-        if batch_work.total == 0:
-            break
+    for batch in (schedule.run_tier_batch, schedule.run_expiry_batch):
+        while True:
+            with get_db().transaction() as session:
+                done = batch(session, utcnow())
+            work.add(done)
+            if done.total == 0:
+                break
     click.echo(f"Matured {work.matured} pending lot(s); re-evaluated {work.reevaluated} "
-               f"account(s) against changed tiers; {work.rolled_over} tier status(es) ran out.")
+               f"account(s) against changed tiers; {work.rolled_over} tier status(es) ran out; "
+               f"re-dated {work.restamped} account(s) for a new expiry policy; "
+               f"expired points on {work.expired} account(s).")
 
 
 @click.command("serve")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 
 from .customers import bp as customers_bp
+from .expiry import bp as expiry_bp
 from .tiers import bp as tiers_bp
 
 
@@ -11,4 +12,5 @@ def register(app: Flask) -> None:
     api = Blueprint("api", __name__, url_prefix="/api/v1")
     api.register_blueprint(customers_bp)
     api.register_blueprint(tiers_bp)
+    api.register_blueprint(expiry_bp)
     app.register_blueprint(api)

@@ -7,31 +7,23 @@ from flask import Blueprint, request
 from sqlalchemy import select
 
 from ..db import get_session
-from ..errors import ErrorCode, NotFound
-from ..models import Shop, Tier, TierChange, utcnow
+from ..models import Tier, TierChange, utcnow
 from ..schemas.tiers import (TierChangeSchema, TierInputSchema, TierProgramSchema, TierSchema,
                              TierStatusSchema)
 from ..services import tier_catalog
-from ..services.shops import get_shop
 from ..services.tiers import tier_status
 from .customers import customer_account
 from .helpers import api_key, idempotent, json_body
+from .shops import current_shop
 
 bp = Blueprint("tiers", __name__)
 
 HISTORY_LIMIT = 100
 
 
-def _shop(shop_id: int) -> Shop:
-    shop = get_shop(get_session(), shop_id)
-    if shop is None:  # the key outlived its shop
-        raise NotFound("This shop no longer exists.", code=ErrorCode.SHOP_NOT_FOUND)
-    return shop
-
-
 @bp.get("/tiers")
 def list_tiers():
-    shop = _shop(api_key().shop_id)
+    shop = current_shop(api_key().shop_id)
     query = select(Tier).where(Tier.shop_id == shop.id).order_by(Tier.threshold, Tier.id)
     if request.args.get("include_archived", "").lower() not in ("1", "true"):
         query = query.where(Tier.archived_at.is_(None))
@@ -44,7 +36,7 @@ def create_tier():
     key = api_key(write=True)
     body = json_body()
     values = TierInputSchema().load(body)
-    shop = _shop(key.shop_id)
+    shop = current_shop(key.shop_id)
 
     def write(_reference: str | None, now: dt.datetime) -> tuple[dict, int]:
         return TierSchema().dump(tier_catalog.create_tier(get_session(), shop, values, now)), 201
@@ -62,7 +54,7 @@ def update_tier(tier_id: int):
     key = api_key(write=True)
     body = json_body()
     changes = TierInputSchema(partial=True).load(body)
-    shop = _shop(key.shop_id)
+    shop = current_shop(key.shop_id)
 
     def write(_reference: str | None, now: dt.datetime) -> tuple[dict, int]:
         tier = tier_catalog.update_tier(get_session(), shop, tier_id, changes, now)
@@ -74,7 +66,7 @@ def update_tier(tier_id: int):
 @bp.delete("/tiers/<int:tier_id>")
 def archive_tier(tier_id: int):
     key = api_key(write=True)
-    shop = _shop(key.shop_id)
+    shop = current_shop(key.shop_id)
 
     def write(_reference: str | None, now: dt.datetime) -> tuple[dict, int]:
         return TierSchema().dump(tier_catalog.archive_tier(get_session(), shop, tier_id, now)), 200
@@ -84,7 +76,7 @@ def archive_tier(tier_id: int):
 
 @bp.get("/tiers/program")
 def get_program():
-    return TierProgramSchema().dump(_shop(api_key().shop_id).settings)
+    return TierProgramSchema().dump(current_shop(api_key().shop_id).settings)
 
 
 @bp.patch("/tiers/program")
@@ -92,7 +84,7 @@ def update_program():
     key = api_key(write=True)
     body = json_body()
     changes = TierProgramSchema().load(body)
-    shop = _shop(key.shop_id)
+    shop = current_shop(key.shop_id)
 
     def write(_reference: str | None, _now: dt.datetime) -> tuple[dict, int]:
         return TierProgramSchema().dump(tier_catalog.update_program(get_session(), shop, changes)), 200
@@ -103,7 +95,7 @@ def update_program():
 @bp.get("/customers/<external_id>/tier")
 def get_customer_tier(external_id: str):
     key = api_key()
-    shop = _shop(key.shop_id)
+    shop = current_shop(key.shop_id)
     account = customer_account(key.shop_id, external_id)
     session = get_session()
     history = session.execute(select(TierChange).where(TierChange.account_id == account.id)

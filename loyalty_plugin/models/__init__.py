@@ -8,13 +8,13 @@ from .ledger import (LIFETIME_KINDS, TIER_PROGRESS_KINDS, EntryKind, EntrySource
                      LedgerEntry, LotAllocation)
 from .order import Order, OrderRefund, OrderStatus
 from .reward import CodeOrigin, CodeStatus, Reward, RewardCode, RewardKind
-from .shop import (ApiKey, ApiKeyScope, AwardOn, NegativeBalancePolicy, Platform, ProgramSettings,
-                   Rounding, Shop, ShopStatus)
+from .shop import (ApiKey, ApiKeyScope, AwardOn, ExpiryPolicy, NegativeBalancePolicy, Platform,
+                   ProgramSettings, Rounding, Shop, ShopStatus)
 from .tier import DowngradePolicy, Tier, TierBasis, TierChange, TierChangeReason, TierWindow
 
 __all__ = [
     "ApiKey", "ApiKeyScope", "AwardOn", "Base", "CodeOrigin", "CodeStatus", "CustomerAccount",
-    "DeliveryStatus", "DowngradePolicy", "EntryKind", "EntrySource", "EntryStatus",
+    "DeliveryStatus", "DowngradePolicy", "EntryKind", "EntrySource", "EntryStatus", "ExpiryPolicy",
     "IdempotencyRecord", "InboundDelivery", "LIFETIME_KINDS", "LedgerEntry", "LotAllocation",
     "NegativeBalancePolicy", "Order", "OrderRefund", "OrderStatus", "Platform", "ProgramSettings",
     "Reward", "RewardCode", "RewardKind", "Rounding", "Shop", "ShopCredentials", "ShopStatus",

@@ -41,6 +41,8 @@ class CustomerAccount(Base):
     tier_expires_at: Mapped[dt.datetime | None]
     # The shop's tiers_version this account was last evaluated against.
     tiers_version: Mapped[int] = mapped_column(default=0)
+    # The shop's expiry_version this account's open lots were last stamped for.
+    expiry_version: Mapped[int] = mapped_column(default=1)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customer_accounts.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

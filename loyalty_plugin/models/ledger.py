@@ -23,6 +23,7 @@ class EntryKind(str, enum.Enum):
     REDEEM = "redeem"
     # Points given back for a code the platform refused or the shop cancelled.
     REDEEM_REFUND = "redeem_refund"
+    EXPIRE = "expire"
 
 
 # Kinds that count toward lifetime points: earning and its corrections, not
@@ -51,6 +52,7 @@ class EntrySource(str, enum.Enum):
     MERGE = "merge"
     TIER = "tier"
     REDEMPTION = "redemption"
+    EXPIRY = "expiry"
 
 
 class LedgerEntry(Base):
@@ -69,6 +71,10 @@ class LedgerEntry(Base):
         Index("ix_ledger_entries_account_id_desc", "account_id", "id"),
         Index("ix_ledger_entries_open_lots", "account_id", "status", "expires_at",
               sqlite_where=text("remaining > 0"), postgresql_where=text("remaining > 0")),
+        # The expiry job's scan across accounts: open lots by expiry date.
+        Index("ix_ledger_entries_expiring", "expires_at",
+              sqlite_where=text("remaining > 0 AND points > 0"),
+              postgresql_where=text("remaining > 0 AND points > 0")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..rules.earning import Rounding
+from ..rules.expiry import ExpiryPolicy
 from .base import Base, BigId, Rate, str_enum, utcnow
 from .tier import DowngradePolicy, TierBasis, TierWindow
 
@@ -91,6 +92,12 @@ class ProgramSettings(Base):
     # Goes up whenever tiers change, so a batch re-evaluates every account behind it.
     tiers_version: Mapped[int] = mapped_column(default=1)
     code_prefix: Mapped[str | None] = mapped_column(String(12))
+    expiry_policy: Mapped[ExpiryPolicy] = mapped_column(str_enum(ExpiryPolicy), default=ExpiryPolicy.NONE)
+    expiry_days: Mapped[int] = mapped_column(default=365)
+    # When the current policy was switched on: no lot's clock starts earlier.
+    expiry_enabled_at: Mapped[dt.datetime | None]
+    # Goes up on every policy change, so a batch re-stamps every account's open lots.
+    expiry_version: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     shop: Mapped[Shop] = relationship(back_populates="settings")

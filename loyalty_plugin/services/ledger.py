@@ -22,7 +22,8 @@ from sqlalchemy.orm.util import identity_key
 from ..errors import InsufficientPoints
 from .sql import insert_or_none
 from ..models import (LIFETIME_KINDS, CustomerAccount, EntryKind, EntrySource, EntryStatus,
-                      LedgerEntry, LotAllocation)
+                      ExpiryPolicy, LedgerEntry, LotAllocation, ProgramSettings, Shop)
+from ..rules.expiry import lot_expiry
 
 log = logging.getLogger(__name__)
 
@@ -85,19 +86,46 @@ def find_entry(session: Session, shop_id: int, key: str) -> LedgerEntry | None:
         LedgerEntry.shop_id == shop_id, LedgerEntry.idempotency_key == key)).scalar_one_or_none()
 
 
+class _FromPolicy:
+    """The lot's expiry follows the shop's expiry policy."""
+
+
+FROM_POLICY = _FromPolicy()
+
+# Earning or spending these restarts an inactivity clock; moving points between a
+# customer's own accounts, or getting them back, does not.
+ACTIVITY_KINDS = frozenset({EntryKind.EARN, EntryKind.SIGNUP_BONUS, EntryKind.ADJUSTMENT,
+                            EntryKind.TIER_BONUS, EntryKind.REDEEM})
+
+
+def policy_expiry(session: Session, shop_id: int, available_at: dt.datetime) -> dt.datetime | None:
+    """When a lot that becomes spendable at ``available_at`` expires under the shop's policy."""
+    settings = session.get(ProgramSettings, shop_id)
+    shop = session.get(Shop, shop_id)
+    if settings is None or shop is None:
+        return None
+    return lot_expiry(settings.expiry_policy, settings.expiry_days, available_at,
+                      settings.expiry_enabled_at, shop.timezone)
+
+
 def credit(session: Session, account_id: int, *, kind: EntryKind, points: int,
            source: EntrySource, source_ref: str, key: str, now: dt.datetime,
-           matures_at: dt.datetime | None = None, expires_at: dt.datetime | None = None,
+           matures_at: dt.datetime | None = None,
+           expires_at: dt.datetime | None | _FromPolicy = FROM_POLICY,
            order_id: int | None = None, earn: EarnDetails | None = None,
            reason: str | None = None) -> LedgerEntry:
     """Add a lot of ``points``; pending until ``matures_at`` if that is in the future.
 
+    The lot expires as the shop's policy says, counted from when it becomes
+    spendable, unless ``expires_at`` is given (a merged lot keeps its date).
     Returns the existing entry unchanged when ``key`` was used before.
     """
     if points <= 0:
         raise ValueError("a credit needs a positive number of points")
     account = lock_account(session, account_id)
     pending = matures_at is not None and matures_at > now
+    if isinstance(expires_at, _FromPolicy):
+        expires_at = policy_expiry(session, account.shop_id, matures_at if pending else now)
     entry = _insert_entry(session, dict(
         shop_id=account.shop_id, account_id=account.id, kind=kind, points=points,
         status=EntryStatus.PENDING if pending else EntryStatus.AVAILABLE, remaining=points,
@@ -114,6 +142,8 @@ def credit(session: Session, account_id: int, *, kind: EntryKind, points: int,
                    pending=points if pending else 0, available=0 if pending else points)
     if in_debt and not pending:
         _settle_debts(session, account.id, entry, now)
+    if kind in ACTIVITY_KINDS:
+        _restart_inactivity_clock(session, account, now)
     log.info("ledger credit shop=%s account=%s entry=%s kind=%s points=%s",
              account.shop_id, account.id, entry.id, kind.value, points)
     return entry
@@ -135,6 +165,8 @@ def debit(session: Session, account_id: int, *, kind: EntryKind, points: int,
     existing = find_entry(session, account.shop_id, key)
     if existing is not None:
         return existing
+    # Points past their expiry are gone even if the expiry job has not run yet.
+    expire_lots(session, account.id, now)
 
     plan: list[tuple[LedgerEntry, int]] = []
     wanted = points
@@ -166,9 +198,51 @@ def debit(session: Session, account_id: int, *, kind: EntryKind, points: int,
                   points=take, now=now)
     _move_balances(session, account.id, kind=kind, points=-taken,
                    pending=-from_pending, available=-(taken - from_pending))
+    if kind in ACTIVITY_KINDS:
+        _restart_inactivity_clock(session, account, now)
     log.info("ledger debit shop=%s account=%s entry=%s kind=%s points=%s debt=%s",
              account.shop_id, account.id, entry.id, kind.value, taken, debt)
     return entry
+
+
+def expire_lots(session: Session, account_id: int, now: dt.datetime) -> LedgerEntry | None:
+    """Take the unspent remainders of the account's lots whose expiry has passed."""
+    account = lock_account(session, account_id)
+    lots = session.execute(select(LedgerEntry).where(
+        LedgerEntry.account_id == account.id, LedgerEntry.points > 0, LedgerEntry.remaining > 0,
+        LedgerEntry.status == EntryStatus.AVAILABLE, LedgerEntry.expires_at <= now,
+    ).order_by(LedgerEntry.id).execution_options(populate_existing=True)).scalars().all()
+    total = sum(lot.remaining for lot in lots)
+    if total == 0:
+        return None
+    entry = _insert_entry(session, dict(
+        shop_id=account.shop_id, account_id=account.id, kind=EntryKind.EXPIRE, points=-total,
+        status=EntryStatus.AVAILABLE, remaining=0, created_at=now, matured_at=now,
+        source=EntrySource.EXPIRY, source_ref=",".join(str(lot.id) for lot in lots)[:128],
+        # The lock and the re-read above make a second run find nothing; the key only
+        # has to be unique.
+        idempotency_key=f"expire:{account.id}:{lots[0].id}:{lots[-1].id}:{total}:{now.isoformat()}",
+        reason="Points expired",
+    ))
+    assert entry is not None
+    for lot in lots:
+        _allocate(session, lot_id=lot.id, debit_id=entry.id, shop_id=account.shop_id,
+                  points=lot.remaining, now=now)
+    _move_balances(session, account.id, kind=EntryKind.EXPIRE, points=-total, pending=0,
+                   available=-total)
+    log.info("ledger expire shop=%s account=%s entry=%s points=%s", account.shop_id, account.id,
+             entry.id, total)
+    return entry
+
+
+def _restart_inactivity_clock(session: Session, account: CustomerAccount, now: dt.datetime) -> None:
+    settings = session.get(ProgramSettings, account.shop_id)
+    if settings is None or settings.expiry_policy is not ExpiryPolicy.INACTIVITY:
+        return
+    deadline = policy_expiry(session, account.shop_id, now)
+    session.execute(update(LedgerEntry).where(
+        LedgerEntry.account_id == account.id, LedgerEntry.points > 0, LedgerEntry.remaining > 0,
+    ).values(expires_at=deadline).execution_options(synchronize_session=False))
 
 
 def _insert_entry(session: Session, values: dict) -> LedgerEntry | None:

@@ -12,12 +12,13 @@ import datetime as dt
 import logging
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..events import OrderSnapshot, Outcome, RefundSnapshot
-from ..models import (AwardOn, EntryKind, EntrySource, LedgerEntry, NegativeBalancePolicy, Order,
-                      OrderRefund, OrderStatus, Shop, ShopStatus, TierChangeReason)
+from ..models import (AwardOn, EntryKind, EntrySource, LedgerEntry, LotAllocation,
+                      NegativeBalancePolicy, Order, OrderRefund, OrderStatus, Shop, ShopStatus,
+                      TierChangeReason)
 from ..rules.earning import Amounts, earn_base, points_for, reversal_target
 from . import ledger, tiers
 from .accounts import resolve_account
@@ -246,12 +247,33 @@ def _cancel(session: Session, shop: Shop, order: Order, now: dt.datetime, notes:
     order.skip_reason = None
 
 
+def _expired_unforgiven(session: Session, order: Order, own_lots: list[int]) -> int:
+    """Expired points of the order's lots that no earlier reversal has already let off."""
+    if not own_lots:
+        return 0
+    expired = session.execute(
+        select(func.coalesce(func.sum(LotAllocation.points), 0))
+        .join(LedgerEntry, LedgerEntry.id == LotAllocation.debit_entry_id)
+        .where(LotAllocation.lot_entry_id.in_(own_lots), LedgerEntry.kind == EntryKind.EXPIRE)).scalar_one()
+    taken = -session.execute(select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
+        LedgerEntry.order_id == order.id, LedgerEntry.points < 0,
+        LedgerEntry.kind.in_((EntryKind.REFUND_CLAWBACK, EntryKind.CANCEL_CLAWBACK)))).scalar_one()
+    forgiven = order.points_reversed - taken
+    return max(0, int(expired) - forgiven)
+
+
 def _reverse(session: Session, shop: Shop, order: Order, points: int, *, kind: EntryKind,
              source: EntrySource, source_ref: str, key: str, now: dt.datetime) -> LedgerEntry | None:
     assert order.account_id is not None
     # The order's own lots, wherever a merge has moved them (debit keeps the account's).
     own_lots = session.execute(select(LedgerEntry.id).where(
         LedgerEntry.order_id == order.id, LedgerEntry.points > 0)).scalars().all()
+    # Points of this order that expired unspent are gone already: a refund does not
+    # take them a second time.
+    ledger.expire_lots(session, order.account_id, now)
+    points -= min(points, _expired_unforgiven(session, order, own_lots))
+    if points == 0:
+        return None
     shortfall = (ledger.Shortfall.DEBT if shop.settings.negative_balance is NegativeBalancePolicy.ALLOW
                  else ledger.Shortfall.CLAMP)
     return ledger.debit(session, order.account_id, kind=kind,

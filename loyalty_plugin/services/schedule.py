@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import EntryStatus, LedgerEntry, Shop, ShopStatus, TierChangeReason
-from . import ledger, tiers
+from . import expiry, ledger, tiers
 
 
 @dataclass
@@ -21,10 +21,16 @@ class DueWork:
     matured: int = 0
     reevaluated: int = 0
     rolled_over: int = 0
+    restamped: int = 0
+    expired: int = 0
 
     @property
     def total(self) -> int:
-        return self.matured + self.reevaluated + self.rolled_over
+        return self.matured + self.reevaluated + self.rolled_over + self.restamped + self.expired
+
+    def add(self, other: DueWork) -> None:
+        for name in ("matured", "reevaluated", "rolled_over", "restamped", "expired"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 def mature_due_points(session: Session, now: dt.datetime, *, limit: int = 500) -> int:
@@ -45,8 +51,20 @@ def mature_due_points(session: Session, now: dt.datetime, *, limit: int = 500) -
 def run_tier_batch(session: Session, now: dt.datetime, *, limit: int = 500) -> DueWork:
     """One batch of tier re-evaluations and window roll-overs over every active shop."""
     work = DueWork()
-    shops = session.execute(select(Shop).where(Shop.status == ShopStatus.ACTIVE)).unique().scalars()
-    for shop in shops:
+    for shop in _active_shops(session):
         work.reevaluated += tiers.reevaluate_due(session, shop, now, limit=limit)
         work.rolled_over += tiers.roll_over_due(session, shop, now, limit=limit)
     return work
+
+
+def run_expiry_batch(session: Session, now: dt.datetime, *, limit: int = 500) -> DueWork:
+    """One batch of re-stamping lots after a policy change, then of expiring due lots."""
+    work = DueWork()
+    for shop in _active_shops(session):
+        work.restamped += expiry.restamp_due(session, shop, limit=limit)
+    work.expired = expiry.expire_due(session, now, limit=limit)
+    return work
+
+
+def _active_shops(session: Session) -> list[Shop]:
+    return list(session.execute(select(Shop).where(Shop.status == ShopStatus.ACTIVE)).unique().scalars())

@@ -210,16 +210,15 @@ def tier_status(session: Session, shop: Shop, account: CustomerAccount, now: dt.
 
 
 def roll_over_due(session: Session, shop: Shop, now: dt.datetime, *, limit: int = 500) -> int:
-    """Judge every status that ran out (plus the grace period); returns how many moved."""
+    """Judge every status that ran out (plus the grace period); returns how many were judged."""
     cutoff = now - dt.timedelta(days=shop.settings.tier_grace_days)
     due = session.execute(select(CustomerAccount.id).where(
         CustomerAccount.shop_id == shop.id, CustomerAccount.tier_id.is_not(None),
         CustomerAccount.merged_into_id.is_(None), CustomerAccount.tier_expires_at <= cutoff)
         .order_by(CustomerAccount.id).limit(limit)).scalars().all()
-    moved = 0
     for account_id in due:
-        moved += _roll_over(session, shop, account_id, now, cutoff)
-    return moved
+        _roll_over(session, shop, account_id, now, cutoff)
+    return len(due)
 
 
 def _roll_over(session: Session, shop: Shop, account_id: int, now: dt.datetime,

@@ -20,44 +20,18 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
-from loyalty_plugin.db import Database
 from loyalty_plugin.models import (CustomerAccount, DeliveryStatus, EntryKind, IdempotencyRecord,
-                                   InboundDelivery, LedgerEntry, Order, OrderStatus, Shop)
+                                   InboundDelivery, LedgerEntry, Order, OrderStatus)
 from loyalty_plugin.services import ledger
 from loyalty_plugin.services.ledger import verify_balances
-from tests.conftest import make_test_app
-from tests.factories import make_shop, post_shopify, shopify_order, unique
+from tests.factories import post_shopify, shopify_order, unique
 from webhooks.pipeline import replay
 
 THREAD_TIMEOUT = 60  # seconds; a hang (deadlock, pool exhaustion) fails instead of blocking the run
 
 Result = tuple[int, Any]  # (status code, parsed JSON body)
-
-
-# --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture
-def live_db(engine) -> Database:
-    """Sessions on the real engine: commits are real and visible to other connections."""
-    return Database(engine)
-
-
-@pytest.fixture
-def live_app(live_db):
-    return make_test_app(live_db)
-
-
-@pytest.fixture
-def live_shop(live_db):
-    """A committed Shopify shop and its API key; deleted (with everything it owns) afterwards."""
-    with live_db.transaction() as session:
-        shop, api_key = make_shop(session)
-    yield shop, api_key
-    with live_db.transaction() as session:
-        session.execute(delete(Shop).where(Shop.id == shop.id))
 
 
 # --------------------------------------------------------------------------- helpers

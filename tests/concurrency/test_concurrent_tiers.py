@@ -12,9 +12,8 @@ from loyalty_plugin.models import EntryKind, Tier, TierChange, utcnow
 from loyalty_plugin.services import schedule, tier_catalog
 from loyalty_plugin.services.ledger import verify_balances
 from loyalty_plugin.services.shops import get_shop
-from tests.concurrency.test_concurrent_deliveries import (account_for, deliver, entries, live_app,  # noqa: F401
-                                                          live_db, live_shop, run_concurrently,
-                                                          run_together)
+from tests.concurrency.test_concurrent_deliveries import (account_for, deliver, entries,
+                                                          run_concurrently, run_together)
 from tests.factories import shopify_order
 
 
