@@ -1,8 +1,8 @@
 """BigCommerce: authenticated thin callbacks; the order itself comes from the API.
 
-Two ways to authenticate, because which headers BigCommerce really sends is not
-settled (PLATFORMS.md §7), and both are accepted; every one a request presents
-must verify:
+Two ways to authenticate, because BigCommerce's documentation does not settle which
+headers it really sends, and both are accepted; every one a request presents must
+verify:
 
 - ``X-Loyalty-Webhook-Token``: a custom header set at hook creation
   (``"headers": {"X-Loyalty-Webhook-Token": "<the shop's webhook secret>"}``),
@@ -129,7 +129,7 @@ class BigCommerceAdapter:
                                "for this shop.", code=ErrorCode.INVALID_SIGNATURE)
         webhook_id = (headers.get(ID_HEADER) or "").strip()
         timestamp = (headers.get(TIMESTAMP_HEADER) or "").strip()
-        if not webhook_id or not timestamp.isdigit() or len(timestamp) > 12:
+        if not webhook_id or not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
             raise Unauthorized(f"{SIGNATURE_HEADER} needs {ID_HEADER} and a numeric {TIMESTAMP_HEADER}.",
                                code=ErrorCode.INVALID_SIGNATURE)
         if abs(self.clock() - int(timestamp)) > TOLERANCE_SECONDS:
