@@ -19,6 +19,7 @@ from loyalty_plugin.services.shops import get_shop
 
 from .base import Acknowledged, Adapter, Envelope, PayloadError
 from .bigcommerce import BigCommerceAdapter
+from .custom import CustomAdapter
 from .deferred import resolve
 from .shopify import ShopifyAdapter
 from .stripe import StripeAdapter
@@ -30,6 +31,7 @@ ADAPTERS: dict[Platform, Adapter] = {Platform.SHOPIFY: ShopifyAdapter()}
 ADAPTERS[Platform.BIGCOMMERCE] = BigCommerceAdapter()
 ADAPTERS[Platform.WOOCOMMERCE] = WooCommerceAdapter()
 ADAPTERS[Platform.STRIPE] = StripeAdapter()
+ADAPTERS[Platform.CUSTOM] = CustomAdapter()
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
