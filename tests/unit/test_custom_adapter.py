@@ -10,6 +10,7 @@ import hmac
 import json
 import time
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from werkzeug.datastructures import Headers
@@ -285,3 +286,9 @@ def test_refund_problems_are_named(changes, message):
 def test_bodies_that_are_not_a_json_object(body):
     with pytest.raises(PayloadError):
         parse(body)
+
+
+@pytest.mark.parametrize("relative", [ORDER, REFUND])
+def test_the_readme_documents_these_exact_examples(relative):
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"```json\n{fixture_bytes(relative).decode()}```" in readme
