@@ -21,6 +21,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_logging(app)
     database = db.init_app(app, app.config.get("LOYALTY_DATABASE"))
     register_error_handlers(app)
+    register_jobs(app)
     register_blueprints(app)
     register_cli(app)
     if app.config["LOYALTY_SCHEMA_CHECK"]:
@@ -58,6 +59,12 @@ def register_blueprints(app: Flask) -> None:
     def healthz():
         db.get_session().execute(text("SELECT 1"))
         return jsonify(status="ok")
+
+
+def register_jobs(app: Flask) -> None:
+    from .jobs.registry import register_core_jobs
+
+    register_core_jobs(app)
 
 
 def register_cli(app: Flask) -> None:

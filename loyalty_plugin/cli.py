@@ -14,7 +14,7 @@ from .credentials_cli import credentials_command, reencrypt_command
 from .db import get_db
 from .errors import LoyaltyError
 from .models import Platform, utcnow
-from .services import ledger, schedule
+from .services import ledger
 from .services.shops import create_shop
 
 
@@ -31,9 +31,10 @@ def main() -> None:
 
 
 def register_commands(app) -> None:
-    for group in (db_cli, shop_cli, ledger_cli, jobs_cli):
-        app.cli.add_command(group)
-    app.cli.add_command(serve)
+    from .jobs.cli import jobs_cli, scheduler, worker
+
+    for command in (db_cli, shop_cli, ledger_cli, jobs_cli, serve, worker, scheduler):
+        app.cli.add_command(command)
 
 
 @click.group("db", cls=AppGroup)
@@ -117,35 +118,6 @@ def ledger_verify(shop_id: int | None) -> None:
     if mismatches:
         raise SystemExit(1)
     click.echo("Ledger verified: every balance matches its entries.")
-
-
-@click.group("jobs", cls=AppGroup)
-def jobs_cli() -> None:
-    """Scheduled work."""
-
-
-@jobs_cli.command("run-due")
-@migrate.requires_schema
-def jobs_run_due() -> None:
-    """Run what is due now (the cron entry point): pending points, tiers, expiry."""
-    work = schedule.DueWork()
-    while True:
-        with get_db().transaction() as session:
-            matured = schedule.mature_due_points(session, utcnow())
-        work.matured += matured
-        if matured == 0:
-            break
-    for batch in (schedule.run_tier_batch, schedule.run_expiry_batch):
-        while True:
-            with get_db().transaction() as session:
-                done = batch(session, utcnow())
-            work.add(done)
-            if done.total == 0:
-                break
-    click.echo(f"Matured {work.matured} pending lot(s); re-evaluated {work.reevaluated} "
-               f"account(s) against changed tiers; {work.rolled_over} tier status(es) ran out; "
-               f"re-dated {work.restamped} account(s) for a new expiry policy; "
-               f"expired points on {work.expired} account(s).")
 
 
 @click.command("serve")

@@ -19,6 +19,8 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "DB_POOL_SIZE": (5, int),
     "DB_MAX_OVERFLOW": (5, int),
     "LOG_LEVEL": ("INFO", str),
+    # Celery broker (e.g. redis://127.0.0.1:6379/0); empty: jobs run inline from cron.
+    "BROKER_URL": ("", str),
     "SCHEMA_CHECK": (True, lambda v: str(v).lower() in {"1", "true", "yes", "on"}),
 }
 

@@ -13,7 +13,9 @@ def register(app: Flask) -> None:
     from .cli import webhooks_cli
     from .pipeline import bp
     from .reconcile_cli import reconcile_command
+    from .reconcile_job import register_reconcile_job
 
     app.register_blueprint(bp)
+    register_reconcile_job(app)
     app.cli.add_command(webhooks_cli)
     app.cli.add_command(reconcile_command)

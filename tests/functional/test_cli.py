@@ -1,14 +1,17 @@
 """The ``loyalty`` command, run against the test database."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 
 from sqlalchemy import select, update
 
-from loyalty_plugin.models import ApiKey, CustomerAccount, DeliveryStatus, InboundDelivery, Shop
+from loyalty_plugin.models import (ApiKey, CustomerAccount, DeliveryStatus, InboundDelivery, Shop,
+                                   utcnow)
 from loyalty_plugin.services.accounts import find_by_external_id
-from tests.factories import make_shop, post_shopify, shopify_order
+from loyalty_plugin.services.orders import apply_order_snapshot
+from tests.factories import make_order, make_shop, post_shopify, shopify_order
 
 
 def test_shop_create_prints_one_json_object(app, session):
@@ -88,11 +91,31 @@ def test_webhooks_replay_applies_a_failed_delivery_once(app, session, monkeypatc
     assert find_by_external_id(session, shop.id, "21").available == 100
 
 
-def test_jobs_run_due_matures_pending_points(app, session):
-    shop, _ = make_shop(session, pending_days=0)
-    post_shopify(app.test_client(), shop, "orders/paid", shopify_order(customer_id=30))
+def test_jobs_run_due_matures_pending_points_and_a_second_run_does_nothing(app, session):
+    shop, _ = make_shop(session, pending_days=14)
+    apply_order_snapshot(session, shop, make_order("old", customer_id="30", items="25"),
+                         utcnow() - dt.timedelta(days=15))
+    session.commit()
     result = app.test_cli_runner().invoke(args=["jobs", "run-due"])
-    assert result.exit_code == 0 and "Matured 0" in result.output
+    assert result.exit_code == 0 and "mature_points: 1" in result.output, result.output
+    account = find_by_external_id(session, shop.id, "30")
+    session.refresh(account)
+    assert (account.available, account.pending) == (25, 0)
+    again = app.test_cli_runner().invoke(args=["jobs", "run-due"])
+    assert again.exit_code == 0 and "mature_points: 0" in again.output
+
+
+def test_jobs_list_and_unknown_job(app):
+    listed = app.test_cli_runner().invoke(args=["jobs", "list"])
+    assert {"mature_points", "tiers", "expiry", "ledger_audit"} <= {
+        line.split()[0] for line in listed.output.splitlines()}
+    unknown = app.test_cli_runner().invoke(args=["jobs", "run", "nope"])
+    assert unknown.exit_code == 2 and "unknown job" in unknown.output
+
+
+def test_worker_without_a_broker_says_what_to_set(app):
+    result = app.test_cli_runner().invoke(args=["jobs", "enqueue", "tiers"])
+    assert result.exit_code == 1 and "LOYALTY_BROKER_URL" in result.output
 
 
 def test_db_current_shows_head(app):

@@ -11,6 +11,7 @@ import stripe
 from sqlalchemy import select
 
 from loyalty_plugin.encryption import box_from_config
+from loyalty_plugin.jobs.registry import run_job
 from loyalty_plugin.models import CustomerAccount, Order, Platform, utcnow
 from loyalty_plugin.services.credentials import set_credentials
 from loyalty_plugin.services.ledger import verify_balances
@@ -394,3 +395,18 @@ def test_reconcile_command_without_credentials_says_what_to_set(app, session):
     assert result.exit_code == 1
     assert "access_token missing" in result.output
     assert "loyalty shop credentials" in result.output
+
+
+# --- the scheduled job ----------------------------------------------------------------------
+
+def test_the_reconcile_job_covers_connected_shops_and_a_second_run_applies_nothing(
+        app, session, database, api):
+    shop, _ = shopify_shop(app, session)
+    make_shop(session)  # a shop without credentials is not asked
+    session.commit()
+    fake_shopify(api, {"7101": graphql_order(7101)})
+    now = dt.datetime(2026, 11, 20, 16, tzinfo=dt.timezone.utc)
+
+    assert run_job(app, database, "reconcile", now) == 1
+    assert run_job(app, database, "reconcile", now) == 0
+    assert balance(session, shop, "77") == 120

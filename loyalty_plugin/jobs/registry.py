@@ -1,0 +1,89 @@
+"""The jobs the service runs, by name; the edge packages may add their own at start-up."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask
+
+from ..db import Database
+from ..services import ledger, schedule
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "loyalty_jobs"
+BatchFn = Callable[[Database, dt.datetime], int]
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    description: str
+    run: BatchFn
+    # How often the scheduler starts it.
+    every: dt.timedelta
+
+
+def until_done(batch: Callable[..., int]) -> BatchFn:
+    """Repeat a one-batch step, each batch committed on its own, until it finds nothing."""
+
+    def run(database: Database, now: dt.datetime) -> int:
+        total = 0
+        while True:
+            with database.transaction() as session:
+                done = batch(session, now)
+            total += done
+            if done == 0:
+                return total
+
+    return run
+
+
+def _audit_ledger(database: Database, now: dt.datetime) -> int:
+    with database.transaction() as session:
+        mismatches = ledger.verify_balances(session)
+    for mismatch in mismatches:
+        log.error("ledger audit: account %s %s cached %s, ledger says %s", mismatch.account_id,
+                  mismatch.field, mismatch.cached, mismatch.ledger)
+    if not mismatches:
+        log.info("ledger audit: every balance matches its entries")
+    return 0  # an audit finds, it does not fix: running it again is never "more work"
+
+
+CORE_JOBS = (
+    Job("mature_points", "Make pending points whose time has come available",
+        until_done(schedule.mature_due_points), dt.timedelta(minutes=5)),
+    Job("tiers", "Re-evaluate tiers after changes; judge statuses that ran out",
+        until_done(lambda session, now: schedule.run_tier_batch(session, now).total),
+        dt.timedelta(minutes=15)),
+    Job("expiry", "Re-date points after a policy change; expire due points",
+        until_done(lambda session, now: schedule.run_expiry_batch(session, now).total),
+        dt.timedelta(minutes=15)),
+    Job("ledger_audit", "Prove every cached balance equals its ledger (as `loyalty ledger verify`)",
+        _audit_ledger, dt.timedelta(days=1)),
+)
+
+
+def register_core_jobs(app: Flask) -> None:
+    for job in CORE_JOBS:
+        register_job(app, job)
+
+
+def register_job(app: Flask, job: Job) -> None:
+    app.extensions.setdefault(EXTENSION, {})[job.name] = job
+
+
+def all_jobs(app: Flask) -> dict[str, Job]:
+    return dict(app.extensions.get(EXTENSION, {}))
+
+
+def run_job(app: Flask, database: Database, name: str, now: dt.datetime) -> int:
+    job = all_jobs(app)[name]
+    done = job.run(database, now)
+    log.info("job finished job=%s done=%s", name, done)
+    return done
+
+
+__all__ = ["Job", "all_jobs", "register_core_jobs", "register_job", "run_job", "until_done"]
