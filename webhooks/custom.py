@@ -21,6 +21,7 @@ from loyalty_plugin.events import (CustomerRef, Event, OrderChanged, OrderSnapsh
                                    RefundSnapshot)
 from loyalty_plugin.models import Platform, Shop
 from loyalty_plugin.rules.earning import Amounts
+from loyalty_plugin.services.accounts import normalise_email
 
 from .base import (Envelope, PayloadError, load_json_object, money_field, parse_timestamp,
                    require_json_content)
@@ -136,7 +137,7 @@ def _customer(value: Any) -> CustomerRef:
     customer = _fields(value, "order.customer", CUSTOMER_FIELDS)
     customer_id = _id(customer["id"], "order.customer.id") if customer.get("id") is not None else None
     email = _text(customer.get("email"), "order.customer.email", 320)
-    if email is not None and "@" not in email:
+    if email is not None and normalise_email(email) is None:
         raise PayloadError("order.customer.email is not an email address")
     if customer_id is None and email is None:
         raise PayloadError("order.customer needs an id, an email or both")

@@ -148,7 +148,7 @@ def _charge_refunded(charge: dict) -> Event:
     charge_id = require_id(charge, "id", "charge id")
     if charge.get("refunded") is True:
         refunded = _minor(charge.get("amount_refunded"), charge.get("currency"), "amount_refunded")
-        return RefundCreated(RefundSnapshot(refund_id=f"{charge_id}:full", order_id=intent,
+        return RefundCreated(RefundSnapshot(refund_id=f"{charge_id[:59]}:full", order_id=intent,
                                             amounts=Amounts(items=refunded),
                                             created_at=_time(charge.get("created"), "created")))
     refunds = charge.get("refunds")

@@ -20,6 +20,7 @@ from loyalty_plugin.events import (CustomerChanged, CustomerRef, Event, OrderCha
                                    RefundSnapshot, Unhandled)
 from loyalty_plugin.models import Platform, Shop
 from loyalty_plugin.rules.earning import Amounts
+from loyalty_plugin.rules.money import check_amount
 
 from .base import (Acknowledged, Envelope, PayloadError, load_json_object, money_field, object_list,
                    optional_id, optional_text, parse_timestamp, require_id, require_json_content)
@@ -95,6 +96,10 @@ def parse_order(order: dict) -> OrderSnapshot:
     for index, fee in enumerate(object_list(order, "fee_lines")):
         # A negative fee is a cart discount; a positive one (a surcharge) earns nothing.
         items += min(money_field(fee.get("total"), f"fee_lines[{index}].total"), Decimal("0"))
+    try:
+        check_amount(items, field="line_items total")
+    except ValueError as exc:
+        raise PayloadError(str(exc)) from None
     amounts = Amounts(items=max(items, Decimal("0")),
                       shipping=money_field(order.get("shipping_total"), "shipping_total"),
                       taxes=money_field(order.get("total_tax"), "total_tax"))

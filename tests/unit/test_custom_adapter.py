@@ -254,6 +254,7 @@ def test_envelope_problems_are_named(payload, message):
     ({"id": "x" * 65}, "order.id is longer than 64"),
     ({"customer": {}}, "order.customer needs an id, an email or both"),
     ({"customer": {"email": "not-an-address"}}, "order.customer.email is not an email address"),
+    ({"customer": {"email": "ana@localhost"}}, "order.customer.email is not an email address"),
     ({"customer": {"id": True}}, "order.customer.id must be"),
     ({"customer": {"id": "1", "phone": "555"}}, "order.customer.phone is not a field"),
     ({"customer": "42"}, "order.customer must be a JSON object"),

@@ -353,6 +353,11 @@ def test_a_fully_refunded_charge_reverses_what_is_left():
     assert refund.amounts.items == Decimal("1.00")
 
 
+def test_the_full_refund_key_fits_an_order_refund_id_whatever_the_charge_id():
+    charge = stored_charge(id="ch_" + "x" * 61, refunded=True, amount_refunded=100)
+    assert len(refund_of(event("charge.refunded", charge)).refund_id) <= 64
+
+
 def test_a_partial_refund_with_its_refunds_listed_is_the_newest_one():
     newer = stored_refund(id="re_new", amount=40)
     older = stored_refund(id="re_old", amount=20)

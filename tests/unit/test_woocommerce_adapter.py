@@ -300,6 +300,13 @@ def test_malformed_orders_name_the_field(change, message):
         order_of(payload)
 
 
+def test_line_items_adding_up_beyond_any_stored_amount_are_refused():
+    payload = sample()
+    payload["line_items"] = [{"id": i, "total": "999999999999.99"} for i in range(3)]
+    with pytest.raises(PayloadError, match="line_items total is out of range"):
+        order_of(payload)
+
+
 @pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b"\xff\xfe"])
 def test_bodies_that_are_not_a_json_object(body):
     with pytest.raises(PayloadError):
