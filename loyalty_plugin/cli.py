@@ -10,12 +10,13 @@ from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from . import migrate
-from .credentials_cli import credentials_command, reencrypt_command
+from .credentials_cli import credentials_command, read_secret, reencrypt_command
 from .db import get_db
 from .errors import LoyaltyError
 from .models import Platform, utcnow
 from .services import ledger
-from .services.shops import create_shop
+from .services.shops import (create_shop, drop_previous_webhook_secret, get_shop,
+                             rotate_webhook_secret)
 
 
 def _cli_app():
@@ -98,6 +99,34 @@ def shop_create(platform: str, domain: str, currency: str, timezone: str,
     else:
         for key, value in result.items():
             click.echo(f"{key:15} {value}")
+
+
+@shop_cli.command("webhook-secret")
+@click.option("--shop", "shop_id", type=int, required=True, help="The shop's id.")
+@click.option("--secret", "source", default=None,
+              help="Where the new secret comes from: prompt, env:NAME or stdin (generated if omitted).")
+@click.option("--drop-previous", is_flag=True,
+              help="Stop accepting the previous secret (once the platform signs with the new one).")
+@migrate.requires_schema
+def shop_webhook_secret(shop_id: int, source: str | None, drop_previous: bool) -> None:
+    """Rotate the shop's webhook signing secret; the previous one is still accepted until dropped."""
+    given = read_secret("webhook secret", source) if source else None
+    with get_db().transaction() as session:
+        shop = get_shop(session, shop_id)
+        if shop is None:
+            raise click.ClickException(f"No shop with id {shop_id}.")
+        if drop_previous:
+            drop_previous_webhook_secret(session, shop)
+            click.echo("The previous webhook secret is no longer accepted.")
+            return
+        try:
+            secret = rotate_webhook_secret(session, shop, given)
+        except LoyaltyError as exc:
+            raise click.ClickException(exc.message) from None
+    # Shown only when generated here: a secret the operator supplied is already theirs.
+    click.echo(f"New webhook secret: {secret}" if given is None else "Webhook secret replaced.")
+    click.echo("Deliveries signed with the previous secret are still accepted; run again with "
+               "--drop-previous once the platform uses the new one.")
 
 
 @click.group("ledger", cls=AppGroup)

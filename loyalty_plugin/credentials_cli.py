@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 
 import click
 from flask import current_app
@@ -29,7 +30,7 @@ def read_secret(option: str, source: str) -> str:
     if source == "prompt":
         return click.prompt(f"{option} (hidden)", hide_input=True, err=True)
     if source == "stdin":
-        return click.get_text_stream("stdin").readline().strip()
+        return sys.stdin.readline().strip()
     if source.startswith("env:") and len(source) > 4:
         value = os.environ.get(source[4:], "")
         if not value:

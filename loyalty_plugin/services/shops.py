@@ -64,6 +64,25 @@ def get_shop(session: Session, shop_id: int, platform: Platform | None = None) -
     return session.execute(stmt).unique().scalar_one_or_none()
 
 
+def rotate_webhook_secret(session: Session, shop: Shop, new_secret: str | None) -> str:
+    """Make ``new_secret`` (or a generated one) current; the old one keeps working until dropped,
+    so deliveries the platform signed before the switch still verify."""
+    new_secret = (new_secret or "").strip() or secrets.token_hex(32)
+    if len(new_secret) > 255:
+        raise Unprocessable("A webhook secret is at most 255 characters.", details={"field": "secret"})
+    if new_secret != shop.webhook_secret:
+        shop.previous_webhook_secret = shop.webhook_secret
+        shop.webhook_secret = new_secret
+    session.flush()
+    log.info("webhook secret rotated shop=%s", shop.id)
+    return new_secret
+
+
+def drop_previous_webhook_secret(session: Session, shop: Shop) -> None:
+    shop.previous_webhook_secret = None
+    session.flush()
+
+
 def uninstall_shop(session: Session, shop: Shop, now: dt.datetime) -> None:
     shop.status = ShopStatus.UNINSTALLED
     shop.uninstalled_at = now

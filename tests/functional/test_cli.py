@@ -122,3 +122,21 @@ def test_db_current_shows_head(app):
     result = app.test_cli_runner().invoke(args=["db", "current"])
     assert result.exit_code == 0
     assert "head:" in result.output
+
+
+def test_webhook_secret_rotation_keeps_the_previous_secret_until_dropped(app, session):
+    shop, _ = make_shop(session, webhook_secret="old-secret")
+    session.commit()
+    result = app.test_cli_runner().invoke(
+        args=["shop", "webhook-secret", "--shop", str(shop.id), "--secret", "stdin"], input="whsec_new\n")
+    assert result.exit_code == 0, result.output
+    session.refresh(shop)
+    assert (shop.webhook_secret, shop.previous_webhook_secret) == ("whsec_new", "old-secret")
+    assert "whsec_new" not in result.output
+    dropped = app.test_cli_runner().invoke(
+        args=["shop", "webhook-secret", "--shop", str(shop.id), "--drop-previous"])
+    assert dropped.exit_code == 0
+    session.refresh(shop)
+    assert shop.webhook_secrets() == ["whsec_new"]
+    missing = app.test_cli_runner().invoke(args=["shop", "webhook-secret", "--shop", "999999"])
+    assert missing.exit_code == 1 and "No shop with id 999999" in missing.output
