@@ -10,7 +10,8 @@ from typing import Any, Protocol
 from loyalty_plugin.errors import UnsupportedMediaType
 from loyalty_plugin.events import Event
 from loyalty_plugin.models import Platform, Shop
-from loyalty_plugin.rules.money import parse_money
+from loyalty_plugin.rules.earning import Amounts
+from loyalty_plugin.rules.money import check_amount, parse_money
 
 from .deferred import Deferred
 
@@ -114,3 +115,31 @@ def require_json_content(headers: Any, platform_name: str) -> None:
     content_type = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
     if content_type != "application/json":
         raise UnsupportedMediaType(f"{platform_name} webhooks must be sent as application/json.")
+
+
+def checked_amounts(items: Decimal, shipping: Decimal, taxes: Decimal) -> Amounts:
+    """The three parts of an order's or refund's money, each within the ledger's bounds."""
+    for name, value in (("items", items), ("shipping", shipping), ("taxes", taxes)):
+        try:
+            check_amount(value, field=f"{name} total")
+        except ValueError as exc:
+            raise PayloadError(str(exc)) from None
+    return Amounts(items=items, shipping=shipping, taxes=taxes)
+
+
+def peek_event(body: bytes) -> tuple[str | None, str | None]:
+    """An event body's id and type, when it has them, before it is authenticated or parsed.
+
+    The id is stripped and at most 128 characters; parse reports whatever else is wrong.
+    """
+    try:
+        event = json.loads(body)
+    except (ValueError, RecursionError):
+        return None, None
+    if not isinstance(event, dict):
+        return None, None
+    event_id, event_type = event.get("id"), event.get("type")
+    if isinstance(event_id, str):
+        event_id = event_id.strip()
+    return (event_id if isinstance(event_id, str) and 0 < len(event_id) <= 128 else None,
+            event_type[:64] if isinstance(event_type, str) and event_type else None)

@@ -12,11 +12,9 @@ from decimal import Decimal
 from typing import Any
 
 from loyalty_plugin.events import CustomerRef, OrderSnapshot, RefundSnapshot
-from loyalty_plugin.rules.earning import Amounts
-from loyalty_plugin.rules.money import check_amount
 
-from .base import (PayloadError, money_field, object_list, optional_id, optional_text,
-                   parse_timestamp, require_id)
+from .base import (PayloadError, checked_amounts, money_field, object_list, optional_id,
+                   optional_text, parse_timestamp, require_id)
 
 # reference/orders.v2.oas2.yml: 2 Shipped, 3 Partially Shipped, 8 Awaiting Pickup, 9 Awaiting
 # Shipment, 10 Completed, 11 Awaiting Fulfillment, 14 Partially Refunded all mean paid.
@@ -47,7 +45,7 @@ def parse_order(order: dict, products: list[dict], refunds: list[dict]) -> Order
                              email=email_address if isinstance(email_address, str) else None,
                              first_name=optional_text(billing.get("first_name")),
                              last_name=optional_text(billing.get("last_name"))),
-        amounts=_amounts(items, shipping, _money(order, "total_tax")),
+        amounts=checked_amounts(max(items, ZERO), shipping, _money(order, "total_tax")),
         currency=optional_text(order.get("default_currency_code") or order.get("currency_code"), 3),
         name=f"#{order_id}",
         is_paid=status in PAID_STATUSES,
@@ -76,7 +74,7 @@ def parse_refund(refund: dict, order_id: str, products: dict[str, dict]) -> Refu
     # A refund whose every payment was declined moved no money.
     effective = not payments or any(not p.get("is_declined") for p in payments)
     return RefundSnapshot(refund_id=refund_id, order_id=order_id,
-                          amounts=_amounts(items, shipping, taxes),
+                          amounts=checked_amounts(max(items, ZERO), shipping, taxes),
                           is_effective=effective,
                           created_at=parse_timestamp(refund.get("created"), "refund created"))
 
@@ -92,15 +90,6 @@ def _refunded_item(item: dict, products: dict[str, dict]) -> Decimal:
     if isinstance(ordered, bool) or not isinstance(ordered, int) or ordered <= 0:
         return ZERO
     return _line_net(product) * min(quantity, ordered) / ordered
-
-
-def _amounts(items: Decimal, shipping: Decimal, taxes: Decimal) -> Amounts:
-    for name, value in (("items", items), ("shipping", shipping), ("taxes", taxes)):
-        try:
-            check_amount(value, field=f"{name} total")
-        except ValueError as exc:
-            raise PayloadError(str(exc)) from None
-    return Amounts(items=max(items, ZERO), shipping=shipping, taxes=taxes)
 
 
 def _line_net(product: dict) -> Decimal:

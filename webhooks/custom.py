@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 import time
 from decimal import Decimal
@@ -24,7 +23,7 @@ from loyalty_plugin.rules.earning import Amounts
 from loyalty_plugin.services.accounts import normalise_email
 
 from .base import (Envelope, PayloadError, load_json_object, money_field, parse_timestamp,
-                   require_json_content)
+                   peek_event, require_json_content)
 
 SIGNATURE_HEADER = "X-Loyalty-Signature"
 TOLERANCE_SECONDS = 300
@@ -55,7 +54,7 @@ class CustomAdapter:
             raise Unauthorized(f"The {SIGNATURE_HEADER} timestamp is more than {TOLERANCE_SECONDS} s "
                                "away from the service's clock.", code=ErrorCode.INVALID_SIGNATURE)
         require_json_content(headers, "Custom store")
-        event_id, event_type = _peek(body)
+        event_id, event_type = peek_event(body)
         return Envelope(delivery_id=event_id or "sha256-" + hashlib.sha256(body).hexdigest(),
                         topic=event_type or "unknown")
 
@@ -84,18 +83,6 @@ def _signature_header(value: str | None) -> tuple[int, list[str]]:
         raise Unauthorized(f"{SIGNATURE_HEADER} must look like t=<unix seconds>,v1=<hex HMAC-SHA256>.",
                            code=ErrorCode.INVALID_SIGNATURE)
     return int(stamps[0]), candidates
-
-
-def _peek(body: bytes) -> tuple[str | None, str | None]:
-    try:
-        event = json.loads(body)
-    except (ValueError, RecursionError):
-        return None, None
-    if not isinstance(event, dict):
-        return None, None
-    event_id, event_type = event.get("id"), event.get("type")
-    return (event_id.strip() if isinstance(event_id, str) and 0 < len(event_id.strip()) <= 128 else None,
-            event_type[:64] if isinstance(event_type, str) and event_type else None)
 
 
 def _order(value: Any) -> OrderSnapshot:

@@ -16,11 +16,10 @@ from loyalty_plugin.events import (AppUninstalled, CustomerChanged, CustomerData
                                    OrderSnapshot, RefundCreated, RefundSnapshot, ShopRedactRequested,
                                    Unhandled)
 from loyalty_plugin.models import Platform, Shop
-from loyalty_plugin.rules.earning import Amounts
-from loyalty_plugin.rules.money import check_amount, parse_money
+from loyalty_plugin.rules.money import parse_money
 
-from .base import (Envelope, PayloadError, load_json_object, optional_id, optional_text,
-                   parse_timestamp, require_id)
+from .base import (Envelope, PayloadError, checked_amounts, load_json_object, optional_id,
+                   optional_text, parse_timestamp, require_id)
 
 HMAC_HEADER = "X-Shopify-Hmac-Sha256"
 TOPIC_HEADER = "X-Shopify-Topic"
@@ -120,14 +119,6 @@ def _quantity(line: dict, field: str) -> int:
     return quantity
 
 
-def _amounts(items: Decimal, shipping: Decimal, taxes: Decimal) -> Amounts:
-    for name, value in (("items", items), ("shipping", shipping), ("taxes", taxes)):
-        try:
-            check_amount(value, field=f"{name} total")
-        except ValueError as exc:
-            raise PayloadError(str(exc)) from None
-    return Amounts(items=items, shipping=shipping, taxes=taxes)
-
 
 def _objects(payload: dict, key: str) -> list[dict]:
     value = payload.get(key)
@@ -177,7 +168,7 @@ def parse_order(order: dict, topic: str) -> OrderSnapshot:
     return OrderSnapshot(
         order_id=order_id,
         customer=_order_customer(order),
-        amounts=_amounts(max(items, Decimal("0")), shipping, _money(order, "total_tax")),
+        amounts=checked_amounts(max(items, Decimal("0")), shipping, _money(order, "total_tax")),
         currency=optional_text(order.get("currency"), 3),
         name=optional_text(order.get("name"), 64),
         is_paid=topic == "orders/paid" or financial_status in PAID_STATUSES,
@@ -219,7 +210,7 @@ def parse_refund(refund: dict, *, order_id: str | None = None) -> RefundSnapshot
     effective = not transactions or any(
         t.get("kind") == "refund" and t.get("status") == "success" for t in transactions)
     return RefundSnapshot(refund_id=refund_id, order_id=order_id,
-                          amounts=_amounts(items, shipping, taxes),
+                          amounts=checked_amounts(items, shipping, taxes),
                           is_effective=effective,
                           created_at=parse_timestamp(refund.get("created_at"), "created_at"))
 

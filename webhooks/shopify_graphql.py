@@ -10,10 +10,9 @@ from decimal import Decimal
 from typing import Any
 
 from loyalty_plugin.events import CustomerRef, OrderSnapshot, RefundSnapshot
-from loyalty_plugin.rules.earning import Amounts
-from loyalty_plugin.rules.money import check_amount, parse_money
+from loyalty_plugin.rules.money import parse_money
 
-from .base import PayloadError, optional_id, optional_text, parse_timestamp
+from .base import (PayloadError, checked_amounts, optional_id, optional_text, parse_timestamp)
 
 PAID_STATUSES = frozenset({"PAID", "PARTIALLY_REFUNDED", "REFUNDED"})
 ZERO = Decimal("0")
@@ -39,7 +38,7 @@ def parse_graphql_order(node: dict) -> OrderSnapshot:
                              email=email if isinstance(email, str) and email else None,
                              first_name=optional_text(customer.get("firstName")),
                              last_name=optional_text(customer.get("lastName"))),
-        amounts=_amounts(max(items, ZERO), _shop_money(node, "totalShippingPriceSet"),
+        amounts=checked_amounts(max(items, ZERO), _shop_money(node, "totalShippingPriceSet"),
                          _shop_money(node, "totalTaxSet")),
         currency=optional_text(node.get("currencyCode"), 3),
         name=optional_text(node.get("name"), 64),
@@ -66,7 +65,7 @@ def parse_graphql_refund(node: dict, order_id: str) -> RefundSnapshot:
     effective = not transactions or any(
         t.get("kind") == "REFUND" and t.get("status") == "SUCCESS" for t in transactions)
     return RefundSnapshot(refund_id=legacy_id(node, "refund"), order_id=order_id,
-                          amounts=_amounts(items, ZERO, taxes), is_effective=effective,
+                          amounts=checked_amounts(items, ZERO, taxes), is_effective=effective,
                           created_at=parse_timestamp(node.get("createdAt"), "refund createdAt"))
 
 
@@ -126,12 +125,3 @@ def _line_tax(line: dict) -> Decimal:
     if not isinstance(tax_lines, list):
         raise PayloadError("taxLines must be a list")
     return sum((_shop_money(t, "priceSet") for t in tax_lines if isinstance(t, dict)), ZERO)
-
-
-def _amounts(items: Decimal, shipping: Decimal, taxes: Decimal) -> Amounts:
-    for name, value in (("items", items), ("shipping", shipping), ("taxes", taxes)):
-        try:
-            check_amount(value, field=f"{name} total")
-        except ValueError as exc:
-            raise PayloadError(str(exc)) from None
-    return Amounts(items=items, shipping=shipping, taxes=taxes)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from decimal import Decimal
 from typing import Any
 
@@ -28,7 +27,7 @@ from loyalty_plugin.models import Platform, Shop
 from loyalty_plugin.rules.earning import Amounts
 from loyalty_plugin.rules.money import from_minor_units
 
-from .base import (Envelope, PayloadError, load_json_object, optional_text, require_id,
+from .base import (Envelope, PayloadError, load_json_object, optional_text, peek_event, require_id,
                    require_json_content)
 
 SIGNATURE_HEADER = "Stripe-Signature"
@@ -46,7 +45,7 @@ class StripeAdapter:
             raise Unauthorized(f"Missing {SIGNATURE_HEADER} header.", code=ErrorCode.INVALID_SIGNATURE)
         _verify(body, header, shop.webhook_secrets())
         require_json_content(headers, "Stripe")
-        event_id, event_type = _peek(body)
+        event_id, event_type = peek_event(body)
         # An authentic body without an event id is still kept (and rejected by parse).
         delivery_id = event_id or "sha256-" + hashlib.sha256(body).hexdigest()
         return Envelope(delivery_id=delivery_id, topic=(event_type or "unknown")[:64])
@@ -82,19 +81,6 @@ def _verify(body: bytes, header: str, secrets: list[str]) -> None:
         except UnicodeDecodeError:  # Stripe signs text: bytes that are not UTF-8 are not its
             break
     raise Unauthorized(problem, code=ErrorCode.INVALID_SIGNATURE)
-
-
-def _peek(body: bytes) -> tuple[str | None, str | None]:
-    """The event id and type, when the body has them; parse reports what is wrong."""
-    try:
-        event = json.loads(body)
-    except (ValueError, RecursionError):
-        return None, None
-    if not isinstance(event, dict):
-        return None, None
-    event_id, event_type = event.get("id"), event.get("type")
-    return (event_id if isinstance(event_id, str) and 0 < len(event_id) <= 128 else None,
-            event_type if isinstance(event_type, str) and event_type else None)
 
 
 def parse_checkout_session(session: dict) -> OrderSnapshot:
