@@ -8,6 +8,11 @@ from typing import Any
 
 ENV_PREFIX = "LOYALTY_"
 
+
+def _flag(value: Any) -> bool:
+    return str(value).lower() in {"1", "true", "yes", "on"}
+
+
 # name -> (default, parser). A default of None means "derive it at load time".
 _SETTINGS: dict[str, tuple[Any, Any]] = {
     "DATABASE_URL": (None, str),
@@ -19,7 +24,11 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "DB_POOL_SIZE": (5, int),
     "DB_MAX_OVERFLOW": (5, int),
     "LOG_LEVEL": ("INFO", str),
-    "SCHEMA_CHECK": (True, lambda v: str(v).lower() in {"1", "true", "yes", "on"}),
+    "SCHEMA_CHECK": (True, _flag),
+    # Webhook endpoints on loopback (http://127.0.0.1:...) are for development and tests only.
+    "WEBHOOK_ALLOW_LOOPBACK": (False, _flag),
+    # smtp://user:password@host:port (STARTTLS when offered) or smtps://... (TLS); empty: no email.
+    "SMTP_URL": ("", str),
 }
 
 

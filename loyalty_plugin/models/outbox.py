@@ -11,7 +11,7 @@ import datetime as dt
 import enum
 
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, BigId, str_enum, utcnow
 
@@ -89,3 +89,5 @@ class OutboundDelivery(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[dt.datetime | None]
+
+    event: Mapped[OutboundEvent] = relationship()
