@@ -21,8 +21,12 @@ from urllib3.util.connection import create_connection
 from ..rules.urls import address_refusal
 
 
-class RefusedAddress(requests.ConnectionError):
-    """The host resolves to an address the service must not call."""
+class RefusedAddress(Exception):
+    """The host resolves to an address the service must not call.
+
+    Deliberately not an OSError: urllib3 and requests would wrap it as a retryable
+    connection failure and lose the reason.
+    """
 
 
 def vetted_address(host: str, port: int, *, allow_loopback: bool) -> str:
