@@ -14,7 +14,8 @@ from .credentials_cli import credentials_command, reencrypt_command
 from .db import get_db
 from .errors import LoyaltyError
 from .models import Platform, utcnow
-from .services import ledger, schedule
+from .services import dispatch, ledger, schedule
+from .services.mailer import InvalidSmtpUrl
 from .services.shops import create_shop
 
 
@@ -127,7 +128,11 @@ def jobs_cli() -> None:
 @jobs_cli.command("run-due")
 @migrate.requires_schema
 def jobs_run_due() -> None:
-    """Run what is due now (the cron entry point): pending points, tiers, expiry."""
+    """Run what is due now (the cron entry point): pending points, tiers, expiry, notifications."""
+    try:
+        channels = dispatch.channels_from_config(current_app.config)
+    except InvalidSmtpUrl as exc:
+        raise click.ClickException(str(exc)) from None
     work = schedule.DueWork()
     while True:
         with get_db().transaction() as session:
@@ -135,7 +140,7 @@ def jobs_run_due() -> None:
         work.matured += matured
         if matured == 0:
             break
-    for batch in (schedule.run_tier_batch, schedule.run_expiry_batch):
+    for batch in (schedule.run_tier_batch, schedule.run_expiry_batch, schedule.run_reminder_batch):
         while True:
             with get_db().transaction() as session:
                 done = batch(session, utcnow())
@@ -145,7 +150,15 @@ def jobs_run_due() -> None:
     click.echo(f"Matured {work.matured} pending lot(s); re-evaluated {work.reevaluated} "
                f"account(s) against changed tiers; {work.rolled_over} tier status(es) ran out; "
                f"re-dated {work.restamped} account(s) for a new expiry policy; "
-               f"expired points on {work.expired} account(s).")
+               f"expired points on {work.expired} account(s); {work.reminded} expiry reminder(s).")
+    # After the batches above committed, so what they announced goes out in this run.
+    tried = 0
+    try:
+        while done := dispatch.deliver_due(get_db(), utcnow(), channels=channels):
+            tried += done
+    finally:
+        channels.close()
+    click.echo(f"Tried {tried} notification delivery(ies).")
 
 
 @click.command("serve")

@@ -8,7 +8,8 @@ from .idempotency import IdempotencyRecord
 from .ledger import (LIFETIME_KINDS, TIER_PROGRESS_KINDS, EntryKind, EntrySource, EntryStatus,
                      LedgerEntry, LotAllocation)
 from .order import Order, OrderRefund, OrderStatus
-from .outbox import DeliveryChannel, EventType, OutboundDelivery, OutboundEvent, OutboundStatus
+from .outbox import (DeliveryChannel, EventType, ExpiryReminder, OutboundDelivery, OutboundEvent,
+                     OutboundStatus)
 from .reward import CodeOrigin, CodeStatus, Reward, RewardCode, RewardKind
 from .shop import (ApiKey, ApiKeyScope, AwardOn, ExpiryPolicy, NegativeBalancePolicy, Platform,
                    ProgramSettings, Rounding, Shop, ShopStatus)
@@ -19,6 +20,7 @@ __all__ = [
     "ApiKey", "ApiKeyScope", "AwardOn", "Base", "CodeOrigin", "CodeStatus", "CustomerAccount",
     "DeliveryChannel", "DeliveryStatus", "DowngradePolicy", "EmailKind", "EmailSettings",
     "EmailTemplate", "EntryKind", "EntrySource", "EntryStatus", "EventType", "ExpiryPolicy",
+    "ExpiryReminder",
     "IdempotencyRecord", "InboundDelivery", "LIFETIME_KINDS", "LedgerEntry", "LotAllocation",
     "NegativeBalancePolicy", "Order", "OrderRefund", "OrderStatus", "OutboundDelivery",
     "OutboundEvent", "OutboundStatus", "Platform", "ProgramSettings", "Reward", "RewardCode",

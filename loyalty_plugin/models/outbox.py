@@ -91,3 +91,16 @@ class OutboundDelivery(Base):
     delivered_at: Mapped[dt.datetime | None]
 
     event: Mapped[OutboundEvent] = relationship()
+
+
+class ExpiryReminder(Base):
+    """A customer was told that points expire at ``expires_at``: once per date."""
+
+    __tablename__ = "expiry_reminders"
+    __table_args__ = (UniqueConstraint("account_id", "expires_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("customer_accounts.id", ondelete="CASCADE"))
+    expires_at: Mapped[dt.datetime]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -94,6 +94,14 @@ def points_expired(session: Session, entry: LedgerEntry, now: dt.datetime) -> No
     }, key=f"points.expired:{entry.id}", now=now, account_id=account.id)
 
 
+def points_expiring(session: Session, account: CustomerAccount, points: int,
+                    expires_at: dt.datetime, now: dt.datetime) -> None:
+    emit(session, account.shop_id, EventType.POINTS_EXPIRING, {
+        "customer": customer_ref(account), "points": points, "expires_at": expires_at,
+        "balance": _balance(account),
+    }, key=f"points.expiring:{account.id}:{expires_at.isoformat()}", now=now, account_id=account.id)
+
+
 def tier_changed(session: Session, change: TierChange, before: Tier | None, after: Tier | None,
                  expires_at: dt.datetime | None) -> None:
     account = session.get(CustomerAccount, change.account_id)

@@ -103,6 +103,20 @@ def upgrade() -> None:
         batch_op.create_index('ix_outbound_deliveries_shop_status', ['shop_id', 'status', 'id'], unique=False)
         batch_op.create_index('uq_outbound_deliveries_email', ['event_id'], unique=True, sqlite_where=sa.text("channel = 'email'"), postgresql_where=sa.text("channel = 'email'"))
 
+    op.create_table('expiry_reminders',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['customer_accounts.id'], name=op.f('fk_expiry_reminders_account_id_customer_accounts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_expiry_reminders_shop_id_shops'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_expiry_reminders')),
+    sa.UniqueConstraint('account_id', 'expires_at', name=op.f('uq_expiry_reminders_account_id_expires_at'))
+    )
+    with op.batch_alter_table('expiry_reminders', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_expiry_reminders_shop_id'), ['shop_id'], unique=False)
+
     with op.batch_alter_table('program_settings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('expiry_warning_days', sa.Integer(), nullable=False, server_default='14'))
 
@@ -112,6 +126,10 @@ def downgrade() -> None:
     with op.batch_alter_table('program_settings', schema=None) as batch_op:
         batch_op.drop_column('expiry_warning_days')
 
+    with op.batch_alter_table('expiry_reminders', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_expiry_reminders_shop_id'))
+
+    op.drop_table('expiry_reminders')
     with op.batch_alter_table('outbound_deliveries', schema=None) as batch_op:
         batch_op.drop_index('uq_outbound_deliveries_email', sqlite_where=sa.text("channel = 'email'"), postgresql_where=sa.text("channel = 'email'"))
         batch_op.drop_index('ix_outbound_deliveries_shop_status')
