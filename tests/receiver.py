@@ -32,10 +32,12 @@ def signature_is_valid(received: Received, secret: str, *, tolerance: int = 300)
 
 
 class Receiver:
-    def __init__(self, answers: list[int | str] | None = None, *, slow_seconds: float = 1.0) -> None:
+    def __init__(self, answers: list[int | str] | None = None, *, slow_seconds: float = 1.0,
+                 delay: float = 0.0) -> None:
         self.answers = list(answers or [])  # consumed one per request; 200 once empty
         self.received: list[Received] = []
         self.slow_seconds = slow_seconds
+        self.delay = delay  # before every answer: a receiver that takes its time
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -67,6 +69,7 @@ class Receiver:
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 answer = receiver._next_answer(Received(dict(self.headers.items()), body))
+                time.sleep(receiver.delay)
                 if answer == SLOW:
                     time.sleep(receiver.slow_seconds)
                     answer = 200
