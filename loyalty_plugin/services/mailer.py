@@ -92,8 +92,9 @@ class Mailer:
                 client.send_message(job.message())
         except smtplib.SMTPResponseException as exc:
             return SendResult(False, exc.smtp_code, f"the SMTP server answered {exc.smtp_code}")
-        except smtplib.SMTPRecipientsRefused:
-            return SendResult(False, error="the SMTP server refused the recipient")
+        except smtplib.SMTPRecipientsRefused as exc:
+            code = next(iter(exc.recipients.values()), (None, b""))[0]
+            return SendResult(False, code, f"the SMTP server refused the recipient ({code})")
         except (smtplib.SMTPException, OSError) as exc:
             return SendResult(False, error=f"could not send through SMTP ({type(exc).__name__})")
         return SendResult(True)
