@@ -11,8 +11,9 @@ from collections.abc import Callable
 
 BASE_DELAY = dt.timedelta(seconds=30)
 MAX_DELAY = dt.timedelta(hours=6)
-# With these, eight attempts span about a day and a half before a delivery is dead.
-MAX_ATTEMPTS = 8
+# With these, the fifteenth attempt comes 16 to 33 hours after the first: a receiver can be
+# down for most of a day before its deliveries go to the dead-letter list.
+MAX_ATTEMPTS = 15
 
 
 def retry_delay(attempts: int, random: Callable[[], float], *, base: dt.timedelta = BASE_DELAY,

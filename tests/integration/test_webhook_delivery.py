@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from loyalty_plugin.models import (EventType, OutboundDelivery, OutboundEvent, OutboundStatus,
                                    WebhookEndpoint)
-from loyalty_plugin.rules.backoff import MAX_ATTEMPTS
+from loyalty_plugin.rules.backoff import MAX_ATTEMPTS, MAX_DELAY
 from loyalty_plugin.services import dispatch
 from loyalty_plugin.services.orders import apply_order_snapshot
 from loyalty_plugin.services.webhook_endpoints import EndpointSettings, create_endpoint
@@ -93,8 +93,9 @@ def test_a_failing_receiver_is_retried_with_backoff_then_dead_then_replayed(
                 at = delivery.next_attempt_at
         assert delivery.status is OutboundStatus.DEAD
         assert (delivery.last_status_code, delivery.last_error) == (502, "answered HTTP 502")
-        # Half to all of 30 s, 60 s, 120 s...: with the random part at 0.5, three quarters.
-        assert waits == [dt.timedelta(seconds=22.5 * 2 ** n) for n in range(MAX_ATTEMPTS - 1)]
+        # Half to all of 30 s, 60 s, 120 s... up to 6 h: with the random part at 0.5, three quarters.
+        assert waits == [min(MAX_DELAY, dt.timedelta(seconds=30 * 2 ** n)) * 0.75
+                         for n in range(MAX_ATTEMPTS - 1)]
         assert run(database, channels, at + dt.timedelta(days=30)) == 0  # the dead stay dead
 
         auth = {"Authorization": f"Bearer {api_key}"}
