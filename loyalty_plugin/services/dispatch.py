@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
 
 from ..db import Database
 from ..models import DeliveryChannel, OutboundDelivery, OutboundStatus, WebhookEndpoint
@@ -76,7 +77,7 @@ def deliver_due(db: Database, now: dt.datetime, limit: int = 100, *, channels: C
     return len(claims)
 
 
-def _claim(session, now: dt.datetime, limit: int) -> list[Claim]:
+def _claim(session: Session, now: dt.datetime, limit: int) -> list[Claim]:
     due = session.execute(select(OutboundDelivery).where(
         OutboundDelivery.status == OutboundStatus.PENDING, OutboundDelivery.next_attempt_at <= now,
         or_(OutboundDelivery.leased_until.is_(None), OutboundDelivery.leased_until <= now))
@@ -94,7 +95,7 @@ def _claim(session, now: dt.datetime, limit: int) -> list[Claim]:
     return claims
 
 
-def _message(session, delivery: OutboundDelivery) -> WebhookMessage | EmailJob | str:
+def _message(session: Session, delivery: OutboundDelivery) -> WebhookMessage | EmailJob | str:
     event = delivery.event
     if delivery.channel is DeliveryChannel.EMAIL:
         return email_notifications.prepare(session, delivery)
@@ -107,7 +108,16 @@ def _message(session, delivery: OutboundDelivery) -> WebhookMessage | EmailJob |
 
 
 def _send(claim: Claim, channels: Channels) -> SendResult:
-    message = claim.message
+    try:
+        return _send_message(claim.message, channels)
+    except Exception as exc:  # one broken delivery must not stop the run, nor stay leased forever
+        # The type only: the message of an unexpected error might quote a URL with a token in it.
+        log.error("delivery shop=%s delivery=%s failed unexpectedly: %s", claim.shop_id,
+                  claim.delivery_id, type(exc).__name__)
+        return SendResult(False, error=f"unexpected error ({type(exc).__name__})")
+
+
+def _send_message(message: WebhookMessage | EmailJob | str, channels: Channels) -> SendResult:
     if isinstance(message, str):
         return SendResult(False, error=message)
     if isinstance(message, WebhookMessage):
@@ -117,7 +127,7 @@ def _send(claim: Claim, channels: Channels) -> SendResult:
     return channels.mailer.send(message)
 
 
-def _record(session, claim: Claim, result: SendResult, now: dt.datetime,
+def _record(session: Session, claim: Claim, result: SendResult, now: dt.datetime,
             rng: Callable[[], float]) -> None:
     values: dict[str, Any] = dict(lease_token=None, leased_until=None, updated_at=now,
                                   last_status_code=result.status_code,

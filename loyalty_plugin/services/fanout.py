@@ -7,6 +7,7 @@ same event; ``fanned_out_at`` marks it done in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,6 +37,6 @@ def fan_out(session: Session, now: dt.datetime, *, limit: int = 500) -> int:
     return len(events)
 
 
-def _delivery(event: OutboundEvent, now: dt.datetime, **target) -> OutboundDelivery:
+def _delivery(event: OutboundEvent, now: dt.datetime, **target: Any) -> OutboundDelivery:
     return OutboundDelivery(shop_id=event.shop_id, event_id=event.id, status=OutboundStatus.PENDING,
                             attempts=0, next_attempt_at=now, created_at=now, updated_at=now, **target)

@@ -1,6 +1,6 @@
 """Announcing changes: events written to the outbox in the transaction that makes them.
 
-Services call the one-line helpers below right where the change happens. The
+Services call the one-line functions below right where the change happens. The
 event commits or rolls back with the change, and its ``key`` (derived from the
 ledger entry, tier change or reminder it announces) makes a repeated call a
 no-op. Delivery happens later, after commit (see ``dispatch``).

@@ -18,6 +18,7 @@ from ..rules.urls import url_refusal
 log = logging.getLogger(__name__)
 
 MAX_ENDPOINTS = 20
+MAX_ID = 2**63 - 1  # a larger number in a URL names no row, and would overflow the column
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ def create_endpoint(session: Session, shop_id: int, values: dict[str, Any], now:
 
 
 def get_endpoint(session: Session, shop_id: int, endpoint_id: int) -> WebhookEndpoint:
+    if not 0 < endpoint_id <= MAX_ID:
+        raise NotFound(f"No webhook endpoint {endpoint_id} in this shop.")
     endpoint = session.execute(select(WebhookEndpoint).where(
         WebhookEndpoint.shop_id == shop_id, WebhookEndpoint.id == endpoint_id)).scalar_one_or_none()
     if endpoint is None:
@@ -109,6 +112,8 @@ def list_deliveries(session: Session, shop_id: int, *, status: OutboundStatus | 
 def replay_delivery(session: Session, shop_id: int, delivery_id: int,
                     now: dt.datetime) -> OutboundDelivery:
     """Queue a dead (or delivered) delivery again, with a fresh set of attempts."""
+    if not 0 < delivery_id <= MAX_ID:
+        raise NotFound(f"No delivery {delivery_id} in this shop.")
     delivery = session.execute(select(OutboundDelivery).where(
         OutboundDelivery.shop_id == shop_id, OutboundDelivery.id == delivery_id)
         .with_for_update()).scalar_one_or_none()

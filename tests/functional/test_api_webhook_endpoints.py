@@ -130,6 +130,10 @@ def test_malformed_requests_are_4xx(client, shop_key):
     bad_query = client.get("/api/v1/webhook-deliveries?status=lost", headers=auth(key))
     assert bad_query.status_code == 422 and "status" in bad_query.json["error"]["details"]["fields"]
     assert client.post("/api/v1/webhook-deliveries/999999/replay", headers=auth(key)).status_code == 404
+    huge = 2**64
+    assert client.get(f"/api/v1/webhook-endpoints/{huge}", headers=auth(key)).status_code == 404
+    assert client.delete(f"/api/v1/webhook-endpoints/{huge}", headers=auth(key)).status_code == 404
+    assert client.post(f"/api/v1/webhook-deliveries/{huge}/replay", headers=auth(key)).status_code == 404
 
 
 def test_another_shops_endpoint_is_not_found(client, session, shop_key):

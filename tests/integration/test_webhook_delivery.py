@@ -175,3 +175,22 @@ def test_a_claimed_delivery_waits_for_its_lease_and_a_stale_outcome_is_dropped(d
     assert len(receiver.received) == 1
     (delivery,) = deliveries(session, shop)
     assert (delivery.status, delivery.attempts, delivery.last_error) == (OutboundStatus.DELIVERED, 2, None)
+
+
+def test_a_sender_that_blows_up_fails_that_delivery_only(database, session):
+    class Exploding:
+        def send(self, message):
+            raise RuntimeError(f"boom at {message.url}")
+
+        def close(self):
+            pass
+
+    shop, _ = make_shop(session)
+    endpoint_for(session, shop, "https://hooks.example.com/x?token=t0k3n", EventType.POINTS_EARNED)
+    apply_order_snapshot(session, shop, make_order("X1", items="10"), NOW)
+    session.commit()
+    assert run(database, dispatch.Channels(webhooks=Exploding()), NOW) == 1
+    (delivery,) = deliveries(session, shop)
+    assert (delivery.status, delivery.attempts, delivery.lease_token) == (OutboundStatus.PENDING, 1, None)
+    assert delivery.last_error == "unexpected error (RuntimeError)"
+    assert delivery.next_attempt_at > NOW
