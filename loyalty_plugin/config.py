@@ -8,6 +8,11 @@ from typing import Any
 
 ENV_PREFIX = "LOYALTY_"
 
+
+def _flag(value: Any) -> bool:
+    return str(value).lower() in {"1", "true", "yes", "on"}
+
+
 # name -> (default, parser). A default of None means "derive it at load time".
 _SETTINGS: dict[str, tuple[Any, Any]] = {
     "DATABASE_URL": (None, str),
@@ -21,7 +26,11 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "LOG_LEVEL": ("INFO", str),
     # Celery broker (e.g. redis://127.0.0.1:6379/0); empty: jobs run inline from cron.
     "BROKER_URL": ("", str),
-    "SCHEMA_CHECK": (True, lambda v: str(v).lower() in {"1", "true", "yes", "on"}),
+    "SCHEMA_CHECK": (True, _flag),
+    # Webhook endpoints on loopback (http://127.0.0.1:...) are for development and tests only.
+    "WEBHOOK_ALLOW_LOOPBACK": (False, _flag),
+    # smtp://user:password@host:port (STARTTLS when offered) or smtps://... (TLS); empty: no email.
+    "SMTP_URL": ("", str),
 }
 
 

@@ -99,7 +99,11 @@ def client(app):
 
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch):
-    """Any outbound HTTP through requests fails, and so does any non-loopback socket."""
+    """Any outbound HTTP through requests fails, and so does any non-loopback socket.
+
+    Yields the ``responses`` mock: a test with a real receiver on loopback lets its
+    requests through with ``no_network.add_passthru("http://127.0.0.1")``.
+    """
     real_connect = socket.socket.connect
 
     def guarded_connect(sock, address):
@@ -110,5 +114,5 @@ def no_network(monkeypatch):
         return real_connect(sock, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
-    with responses.RequestsMock(assert_all_requests_are_fired=False):
-        yield
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock

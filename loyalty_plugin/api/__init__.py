@@ -4,8 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 
 from .customers import bp as customers_bp
+from .email import bp as email_bp
 from .expiry import bp as expiry_bp
 from .tiers import bp as tiers_bp
+from .webhooks import bp as webhooks_bp
 
 
 def register(app: Flask) -> None:
@@ -13,4 +15,6 @@ def register(app: Flask) -> None:
     api.register_blueprint(customers_bp)
     api.register_blueprint(tiers_bp)
     api.register_blueprint(expiry_bp)
+    api.register_blueprint(webhooks_bp)
+    api.register_blueprint(email_bp)
     app.register_blueprint(api)

@@ -29,7 +29,8 @@ def update_policy():
 
     def write(_reference: str | None, now: dt.datetime) -> tuple[dict, int]:
         settings = expiry.update_policy(get_session(), shop, policy=changes.get("expiry_policy"),
-                                        days=changes.get("expiry_days"), now=now)
+                                        days=changes.get("expiry_days"),
+                                        warning_days=changes.get("expiry_warning_days"), now=now)
         return ExpiryPolicySchema().dump(settings), 200
 
     return idempotent(key.shop_id, "expiry.policy", body, write)

@@ -10,6 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 from .. import migrate
 from ..db import get_db
 from ..models import utcnow
+from ..services.mailer import InvalidSmtpUrl
 from .registry import all_jobs, run_job
 
 
@@ -30,8 +31,7 @@ def jobs_list() -> None:
 def jobs_run_due() -> None:
     """Run every job now, inline, until nothing is left (the cron entry point)."""
     for name in all_jobs(current_app):
-        done = run_job(current_app, get_db(), name, utcnow())
-        click.echo(f"{name}: {done}")
+        click.echo(f"{name}: {_run(name)}")
 
 
 @jobs_cli.command("run")
@@ -40,7 +40,7 @@ def jobs_run_due() -> None:
 def jobs_run(name: str) -> None:
     """Run one job now, inline."""
     _known(name)
-    click.echo(f"{name}: {run_job(current_app, get_db(), name, utcnow())}")
+    click.echo(f"{name}: {_run(name)}")
 
 
 @jobs_cli.command("enqueue")
@@ -75,6 +75,13 @@ def scheduler(loglevel: str) -> None:
     schedule_file = os.path.join(current_app.instance_path, "celerybeat-schedule")
     os.makedirs(current_app.instance_path, exist_ok=True)
     _celery().start(argv=["beat", f"--loglevel={loglevel}", f"--schedule={schedule_file}"])
+
+
+def _run(name: str) -> int:
+    try:
+        return run_job(current_app, get_db(), name, utcnow())
+    except InvalidSmtpUrl as exc:  # its message never carries the password
+        raise click.ClickException(str(exc)) from None
 
 
 def _known(name: str) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from flask import Flask
 
 from ..db import Database
-from ..services import ledger, schedule
+from ..services import dispatch, ledger, schedule
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,9 @@ CORE_JOBS = (
     Job("expiry", "Re-date points after a policy change; expire due points",
         until_done(lambda session, now: schedule.run_expiry_batch(session, now).total),
         dt.timedelta(minutes=15)),
+    Job("reminders", "Announce points that expire within the shop's warning days",
+        until_done(lambda session, now: schedule.run_reminder_batch(session, now).total),
+        dt.timedelta(hours=1)),
     Job("ledger_audit", "Prove every cached balance equals its ledger (as `loyalty ledger verify`)",
         _audit_ledger, dt.timedelta(days=1)),
 )
@@ -69,6 +72,21 @@ CORE_JOBS = (
 def register_core_jobs(app: Flask) -> None:
     for job in CORE_JOBS:
         register_job(app, job)
+
+    def notify(database: Database, now: dt.datetime) -> int:
+        # Built per run: the SMTP URL is checked when the app is created (see app.py).
+        channels = dispatch.channels_from_config(app.config)
+        tried = 0
+        try:
+            while done := dispatch.deliver_due(database, now, channels=channels):
+                tried += done
+        finally:
+            channels.close()
+        return tried
+
+    # Last: it sends what the jobs before it announced.
+    register_job(app, Job("notifications", "Send due webhooks and emails; retry failed ones",
+                          notify, dt.timedelta(minutes=1)))
 
 
 def register_job(app: Flask, job: Job) -> None:

@@ -3,21 +3,28 @@ from .base import Base, utcnow
 from .credentials import ShopCredentials
 from .customer import CustomerAccount
 from .delivery import DeliveryStatus, InboundDelivery
+from .email import EmailKind, EmailSettings, EmailTemplate
 from .idempotency import IdempotencyRecord
 from .ledger import (LIFETIME_KINDS, TIER_PROGRESS_KINDS, EntryKind, EntrySource, EntryStatus,
                      LedgerEntry, LotAllocation)
 from .order import Order, OrderRefund, OrderStatus
+from .outbox import (DeliveryChannel, EventType, ExpiryReminder, OutboundDelivery, OutboundEvent,
+                     OutboundStatus)
 from .reward import CodeOrigin, CodeStatus, Reward, RewardCode, RewardKind
 from .shop import (ApiKey, ApiKeyScope, AwardOn, ExpiryPolicy, NegativeBalancePolicy, Platform,
                    ProgramSettings, Rounding, Shop, ShopStatus)
 from .tier import DowngradePolicy, Tier, TierBasis, TierChange, TierChangeReason, TierWindow
+from .webhook import WebhookEndpoint
 
 __all__ = [
     "ApiKey", "ApiKeyScope", "AwardOn", "Base", "CodeOrigin", "CodeStatus", "CustomerAccount",
-    "DeliveryStatus", "DowngradePolicy", "EntryKind", "EntrySource", "EntryStatus", "ExpiryPolicy",
+    "DeliveryChannel", "DeliveryStatus", "DowngradePolicy", "EmailKind", "EmailSettings",
+    "EmailTemplate", "EntryKind", "EntrySource", "EntryStatus", "EventType", "ExpiryPolicy",
+    "ExpiryReminder",
     "IdempotencyRecord", "InboundDelivery", "LIFETIME_KINDS", "LedgerEntry", "LotAllocation",
-    "NegativeBalancePolicy", "Order", "OrderRefund", "OrderStatus", "Platform", "ProgramSettings",
-    "Reward", "RewardCode", "RewardKind", "Rounding", "Shop", "ShopCredentials", "ShopStatus",
-    "TIER_PROGRESS_KINDS", "Tier", "TierBasis", "TierChange", "TierChangeReason", "TierWindow",
+    "NegativeBalancePolicy", "Order", "OrderRefund", "OrderStatus", "OutboundDelivery",
+    "OutboundEvent", "OutboundStatus", "Platform", "ProgramSettings", "Reward", "RewardCode",
+    "RewardKind", "Rounding", "Shop", "ShopCredentials", "ShopStatus", "TIER_PROGRESS_KINDS",
+    "Tier", "TierBasis", "TierChange", "TierChangeReason", "TierWindow", "WebhookEndpoint",
     "utcnow",
 ]

@@ -98,6 +98,8 @@ class ProgramSettings(Base):
     expiry_enabled_at: Mapped[dt.datetime | None]
     # Goes up on every policy change, so a batch re-stamps every account's open lots.
     expiry_version: Mapped[int] = mapped_column(default=1)
+    # How many days before points expire the customer is reminded; 0 sends no reminder.
+    expiry_warning_days: Mapped[int] = mapped_column(default=14)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     shop: Mapped[Shop] = relationship(back_populates="settings")

@@ -21,12 +21,19 @@ from . import ledger
 log = logging.getLogger(__name__)
 
 MAX_DAYS = 3650
+MAX_WARNING_DAYS = 365
 
 
 def update_policy(session: Session, shop: Shop, *, policy: ExpiryPolicy | None = None,
-                  days: int | None = None, now: dt.datetime) -> ProgramSettings:
+                  days: int | None = None, warning_days: int | None = None,
+                  now: dt.datetime) -> ProgramSettings:
     """Change the policy; existing points get their dates in a batch, counted from now."""
     settings = shop.settings
+    if warning_days is not None:
+        if not 0 <= warning_days <= MAX_WARNING_DAYS:
+            raise Unprocessable(f"Expiry warning days must be between 0 and {MAX_WARNING_DAYS}.",
+                                details={"field": "expiry_warning_days"})
+        settings.expiry_warning_days = warning_days
     policy = settings.expiry_policy if policy is None else policy
     days = settings.expiry_days if days is None else days
     if not 1 <= days <= MAX_DAYS:

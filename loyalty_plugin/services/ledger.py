@@ -20,6 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from ..errors import InsufficientPoints
+from . import outbox
 from .sql import insert_or_none
 from ..models import (LIFETIME_KINDS, CustomerAccount, EntryKind, EntrySource, EntryStatus,
                       ExpiryPolicy, LedgerEntry, LotAllocation, ProgramSettings, Shop)
@@ -230,6 +231,7 @@ def expire_lots(session: Session, account_id: int, now: dt.datetime) -> LedgerEn
                   points=lot.remaining, now=now)
     _move_balances(session, account.id, kind=EntryKind.EXPIRE, points=-total, pending=0,
                    available=-total)
+    outbox.points_expired(session, entry, now)
     log.info("ledger expire shop=%s account=%s entry=%s points=%s", account.shop_id, account.id,
              entry.id, total)
     return entry

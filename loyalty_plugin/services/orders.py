@@ -20,7 +20,7 @@ from ..models import (AwardOn, EntryKind, EntrySource, LedgerEntry, LotAllocatio
                       NegativeBalancePolicy, Order, OrderRefund, OrderStatus, Shop, ShopStatus,
                       TierChangeReason)
 from ..rules.earning import Amounts, earn_base, points_for, reversal_target
-from . import ledger, tiers
+from . import ledger, outbox, tiers
 from .accounts import resolve_account
 from .sql import insert_ignore, insert_or_none
 
@@ -168,6 +168,7 @@ def _maybe_award(session: Session, shop: Shop, order: Order, now: dt.datetime, n
     points = points_for(base, settings.points_per_unit, multiplier, settings.rounding)
     if points:
         entry = _earn(session, shop, order, points, base, multiplier, now)
+        outbox.points_earned(session, order, entry, now)
         order.earn_entry_id = entry.id
         order.account_id = entry.account_id  # the account that holds it, after any merge
         notes.append(f"awarded {points} points" + (" (pending)" if settings.pending_days else ""))
@@ -276,7 +277,10 @@ def _reverse(session: Session, shop: Shop, order: Order, points: int, *, kind: E
         return None
     shortfall = (ledger.Shortfall.DEBT if shop.settings.negative_balance is NegativeBalancePolicy.ALLOW
                  else ledger.Shortfall.CLAMP)
-    return ledger.debit(session, order.account_id, kind=kind,
-                        points=points, source=source, source_ref=source_ref, key=key, now=now,
-                        shortfall=shortfall, order_id=order.id, preferred_lots=own_lots,
-                        reason=f"Order {order.name or order.platform_order_id}")
+    entry = ledger.debit(session, order.account_id, kind=kind,
+                         points=points, source=source, source_ref=source_ref, key=key, now=now,
+                         shortfall=shortfall, order_id=order.id, preferred_lots=own_lots,
+                         reason=f"Order {order.name or order.platform_order_id}")
+    if entry is not None:
+        outbox.points_reversed(session, order, entry, now)
+    return entry

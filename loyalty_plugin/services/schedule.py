@@ -1,4 +1,4 @@
-"""Work that comes due with time: pending points maturing, tier statuses running out.
+"""Work that comes due with time: pending points maturing, tier statuses running out, expiry.
 
 Each function does one batch in the caller's transaction and returns how much it
 did, so the caller commits per batch and loops until nothing is left. Every step
@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import EntryStatus, LedgerEntry, Shop, ShopStatus, TierChangeReason
-from . import expiry, ledger, tiers
+from . import expiry, ledger, reminders, tiers
 
 
 @dataclass
@@ -23,13 +23,15 @@ class DueWork:
     rolled_over: int = 0
     restamped: int = 0
     expired: int = 0
+    reminded: int = 0
 
     @property
     def total(self) -> int:
-        return self.matured + self.reevaluated + self.rolled_over + self.restamped + self.expired
+        return (self.matured + self.reevaluated + self.rolled_over + self.restamped + self.expired
+                + self.reminded)
 
     def add(self, other: DueWork) -> None:
-        for name in ("matured", "reevaluated", "rolled_over", "restamped", "expired"):
+        for name in ("matured", "reevaluated", "rolled_over", "restamped", "expired", "reminded"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -63,6 +65,14 @@ def run_expiry_batch(session: Session, now: dt.datetime, *, limit: int = 500) ->
     for shop in _active_shops(session):
         work.restamped += expiry.restamp_due(session, shop, limit=limit)
     work.expired = expiry.expire_due(session, now, limit=limit)
+    return work
+
+
+def run_reminder_batch(session: Session, now: dt.datetime, *, limit: int = 500) -> DueWork:
+    """One batch of expiry reminders (points.expiring events) over every active shop."""
+    work = DueWork()
+    for shop in _active_shops(session):
+        work.reminded += reminders.remind_expiring(session, shop, now, limit=limit)
     return work
 
 

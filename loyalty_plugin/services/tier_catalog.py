@@ -28,8 +28,15 @@ _QUALIFYING_PROGRAM_FIELDS = frozenset({"tier_basis", "tier_window"})
 PROGRAM_FIELDS = ("tier_basis", "tier_window", "tier_downgrade", "tier_grace_days")
 
 
+MAX_ID = 2 ** 63 - 1
+
+
 def get_tier(session: Session, shop_id: int, tier_id: int) -> Tier:
-    tier = session.execute(select(Tier).where(Tier.shop_id == shop_id, Tier.id == tier_id)).scalar_one_or_none()
+    # An id no column can hold names no tier; asking the database would be an error.
+    tier = None
+    if 0 < tier_id <= MAX_ID:
+        tier = session.execute(select(Tier).where(
+            Tier.shop_id == shop_id, Tier.id == tier_id)).scalar_one_or_none()
     if tier is None:
         raise NotFound(f"No tier with id {tier_id} in this shop.", code=ErrorCode.TIER_NOT_FOUND)
     return tier

@@ -20,7 +20,7 @@ from ..models import (TIER_PROGRESS_KINDS, CustomerAccount, EntryKind, EntrySour
                       TierChangeReason, TierWindow)
 from ..rules.tiers import (Level, Span, current_window, downgrade_target, next_level,
                            previous_window, qualifying_level, rank, status_expiry)
-from . import ledger
+from . import ledger, outbox
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +155,7 @@ def _move(session: Session, shop: Shop, account: CustomerAccount, target: Level 
     session.flush()
     if reason is TierChangeReason.PROMOTION and after is not None:
         change.bonus_entry_id = _pay_entry_bonus(session, shop, account, after, change, now)
+    outbox.tier_changed(session, change, before, after, account.tier_expires_at)
     log.info("tier change shop=%s account=%s from=%s to=%s reason=%s", shop.id, account.id,
              change.from_tier_id, change.to_tier_id, reason.value)
     return change

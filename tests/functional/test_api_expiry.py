@@ -15,7 +15,8 @@ def test_policy_round_trip_and_customer_schedule(client, session):
     shop, key = make_shop(session)
     session.commit()
     assert client.get("/api/v1/expiry", headers=auth(key)).json == {
-        "expiry_policy": "none", "expiry_days": 365, "expiry_enabled_at": None}
+        "expiry_policy": "none", "expiry_days": 365, "expiry_warning_days": 14,
+        "expiry_enabled_at": None}
     changed = client.patch("/api/v1/expiry", json={"expiry_policy": "per_lot", "expiry_days": 90},
                            headers=auth(key))
     assert changed.status_code == 200
@@ -34,7 +35,8 @@ def test_bad_policy_is_422_naming_the_field(client, session):
     _, key = make_shop(session)
     session.commit()
     for body, field in (({"expiry_policy": "monthly"}, "expiry_policy"),
-                        ({"expiry_days": 0}, "expiry_days"), ({"expiry_days": "30"}, "expiry_days")):
+                        ({"expiry_days": 0}, "expiry_days"), ({"expiry_days": "30"}, "expiry_days"),
+                        ({"expiry_warning_days": -1}, "expiry_warning_days")):
         response = client.patch("/api/v1/expiry", json=body, headers=auth(key))
         assert response.status_code == 422
         assert field in response.json["error"]["details"]["fields"]

@@ -114,3 +114,11 @@ def test_customer_tier_standing_and_history(client, session, shop_and_key):
     assert body["status"]["next_tier"]["name"] == "Gold"
     assert body["status"]["remaining"] == "380"
     assert [h["reason"] for h in body["history"]] == ["promotion"]
+
+
+def test_an_id_too_large_for_any_row_is_404(client, shop_and_key):
+    _, key = shop_and_key
+    for method in ("get", "patch", "delete"):
+        response = getattr(client, method)(f"/api/v1/tiers/{2 ** 64}", headers=auth(key),
+                                           **({"json": {"name": "X"}} if method == "patch" else {}))
+        assert response.status_code == 404 and response.json["error"]["code"] == "tier_not_found"
