@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, jsonify
 from sqlalchemy import text
+from werkzeug.routing import IntegerConverter
 
 from . import db
 from .config import load_config
@@ -46,7 +47,17 @@ def register_logging(app: Flask) -> None:
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
 
+class RowId(IntegerConverter):
+    """``<int:...>`` in every route: an id no BIGINT column can hold becomes 0, which no row
+    has, so the view answers its own 404 instead of the database raising an overflow."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        return number if number <= 2 ** 63 - 1 else 0
+
+
 def register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = RowId
     # The only place the core reaches into the edge packages.
     import webhooks
 
