@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, bindparam, select
+from sqlalchemy import ColumnElement, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 M = TypeVar("M")
 
@@ -39,11 +39,19 @@ def insert_or_none(session: Session, model: type[M], values: dict[str, Any], *,
     if stmt is None:
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         table = model.__table__  # type: ignore[attr-defined]
-        core = (insert(table).values({name: bindparam(name) for name in values})
-                .on_conflict_do_nothing(index_elements=conflict, index_where=where)
-                .returning(*table.c))
-        stmt = _RETURNING_INSERTS[shape] = select(model).from_statement(core)
-    return session.execute(stmt, values).scalar_one_or_none()
+        stmt = _RETURNING_INSERTS[shape] = (
+            insert(table).values({name: bindparam(name) for name in values})
+            .on_conflict_do_nothing(index_elements=conflict, index_where=where)
+            .returning(*table.c))
+    row = session.execute(stmt, values).first()
+    if row is None:
+        return None
+    # The row as the database holds it becomes a persistent object directly: the
+    # ORM's query-loading machinery costs more than the INSERT on a webhook's path.
+    obj = model(**row._asdict())
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
 
 
 _RETURNING_INSERTS: dict[tuple, Any] = {}
