@@ -25,6 +25,8 @@ from . import ledger, outbox
 log = logging.getLogger(__name__)
 
 NO_MULTIPLIER = Decimal("1")
+# ProgramSettings.tiers_version of a shop that has never created a tier.
+FIRST_TIERS_VERSION = 1
 
 
 def active_tiers(session: Session, shop_id: int) -> list[Tier]:
@@ -104,8 +106,10 @@ def evaluate_account(session: Session, shop: Shop, account_id: int, now: dt.date
     goes either way.
     """
     account = ledger.lock_account(session, account_id)
-    tiers = active_tiers(session, shop.id)
     account.tiers_version = shop.settings.tiers_version
+    if shop.settings.tiers_version == FIRST_TIERS_VERSION and account.tier_id is None:
+        return None  # the shop never had a tier: every tier change raises the version
+    tiers = active_tiers(session, shop.id)
     if not tiers and account.tier_id is None:
         return None
     levels = levels_of(tiers)

@@ -106,6 +106,7 @@ def test_customer_tier_standing_and_history(client, session, shop_and_key):
     shop, key = shop_and_key
     create(client, key, name="Silver", threshold="500", multiplier="2")
     create(client, key, name="Gold", threshold="1000")
+    session.expire_all()  # the tiers were created through the API's own session
     apply_order_snapshot(session, shop, make_order("o1", customer_id="c1", items="620"), utcnow())
     session.commit()
     body = client.get("/api/v1/customers/c1/tier", headers=auth(key)).json
