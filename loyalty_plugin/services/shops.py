@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, Unprocessable
-from ..models import Platform, ProgramSettings, Shop, ShopStatus
+from ..models import Platform, ProgramSettings, Shop, ShopCredentials, ShopStatus
 from .api_keys import create_api_key
 
 log = logging.getLogger(__name__)
@@ -84,9 +84,22 @@ def drop_previous_webhook_secret(session: Session, shop: Shop) -> None:
 
 
 def uninstall_shop(session: Session, shop: Shop, now: dt.datetime) -> None:
+    """Stop the program; the platform has revoked the API token, so it is dropped too."""
     shop.status = ShopStatus.UNINSTALLED
     shop.uninstalled_at = now
+    session.execute(delete(ShopCredentials).where(ShopCredentials.shop_id == shop.id)
+                    .execution_options(synchronize_session=False))
     session.flush()
+
+
+def reactivate_shop(session: Session, shop: Shop, *, webhook_secret: str) -> None:
+    """A shop installed again: active, and signed with the secret the platform now uses."""
+    shop.status = ShopStatus.ACTIVE
+    shop.uninstalled_at = None
+    if shop.webhook_secret != webhook_secret:
+        rotate_webhook_secret(session, shop, webhook_secret)
+    session.flush()
+    log.info("shop reactivated shop=%s", shop.id)
 
 
 def delete_shop(session: Session, shop: Shop) -> None:
