@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from . import migrate
+from .connect_cli import connect_cli
 from .credentials_cli import credentials_command, read_secret, reencrypt_command
 from .db import get_db
 from .errors import LoyaltyError
@@ -67,6 +68,7 @@ def shop_cli() -> None:
 
 shop_cli.add_command(credentials_command)
 shop_cli.add_command(reencrypt_command)
+shop_cli.add_command(connect_cli)
 
 
 @shop_cli.command("create")
