@@ -35,7 +35,9 @@ def main() -> None:
 def register_commands(app) -> None:
     from .jobs.cli import jobs_cli, scheduler, worker
 
-    for command in (db_cli, shop_cli, ledger_cli, jobs_cli, serve, worker, scheduler):
+    from .imports_cli import import_cli
+
+    for command in (db_cli, shop_cli, ledger_cli, jobs_cli, import_cli, serve, worker, scheduler):
         app.cli.add_command(command)
 
 

@@ -37,8 +37,8 @@ class ImportBatch(Base):
     points_credited: Mapped[int] = mapped_column(BigInteger, default=0)
     points_debited: Mapped[int] = mapped_column(BigInteger, default=0)
     rows_reverted: Mapped[int] = mapped_column(default=0)
-    # Imported points already spent when the batch was reverted: taken as debt, or
-    # (under the clamp policy) not taken back at all.
+    # Reverting: imported points the accounts lacked, taken as debt (negative balance
+    # allowed); and points not taken back (expired meanwhile, or lacking under clamp).
     revert_debt: Mapped[int] = mapped_column(BigInteger, default=0)
     revert_shortfall: Mapped[int] = mapped_column(BigInteger, default=0)
     error: Mapped[str | None] = mapped_column(Text)
