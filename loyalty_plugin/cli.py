@@ -35,9 +35,11 @@ def main() -> None:
 def register_commands(app) -> None:
     from .jobs.cli import jobs_cli, scheduler, worker
 
+    from .exports_cli import export_cli
     from .imports_cli import import_cli
 
-    for command in (db_cli, shop_cli, ledger_cli, jobs_cli, import_cli, serve, worker, scheduler):
+    for command in (db_cli, shop_cli, ledger_cli, jobs_cli, import_cli, export_cli, serve, worker,
+                    scheduler):
         app.cli.add_command(command)
 
 

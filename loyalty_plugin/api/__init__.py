@@ -5,6 +5,7 @@ from flask import Blueprint, Flask
 
 from .customers import bp as customers_bp
 from .expiry import bp as expiry_bp
+from .exports import bp as exports_bp
 from .tiers import bp as tiers_bp
 
 
@@ -13,4 +14,5 @@ def register(app: Flask) -> None:
     api.register_blueprint(customers_bp)
     api.register_blueprint(tiers_bp)
     api.register_blueprint(expiry_bp)
+    api.register_blueprint(exports_bp)
     app.register_blueprint(api)
