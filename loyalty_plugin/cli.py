@@ -33,10 +33,9 @@ def main() -> None:
 
 
 def register_commands(app) -> None:
-    from .jobs.cli import jobs_cli, scheduler, worker
-
     from .exports_cli import export_cli
     from .imports_cli import import_cli
+    from .jobs.cli import jobs_cli, scheduler, worker
 
     for command in (db_cli, shop_cli, ledger_cli, jobs_cli, import_cli, export_cli, serve, worker,
                     scheduler):

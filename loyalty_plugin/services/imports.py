@@ -108,8 +108,9 @@ def file_sha256(open_file: Callable[[], BinaryIO]) -> str:
 def start_batch(session: Session, shop: Shop, *, filename: str, check: FileCheck,
                 now: dt.datetime) -> tuple[ImportBatch, bool]:
     """A new batch for the file, or the unfinished one to resume; refused if already applied."""
-    # One start at a time per shop, so the same file cannot become two batches at once.
-    session.execute(select(Shop.id).where(Shop.id == shop.id).with_for_update())
+    # One start at a time per shop, so the same file cannot become two batches at once
+    # (NO KEY UPDATE: webhooks inserting rows that point at the shop do not wait).
+    session.execute(select(Shop.id).where(Shop.id == shop.id).with_for_update(key_share=True))
     previous = session.execute(select(ImportBatch).where(
         ImportBatch.shop_id == shop.id, ImportBatch.file_sha256 == check.sha256,
         ImportBatch.status != ImportStatus.REVERTED).order_by(ImportBatch.id.desc()).limit(1)

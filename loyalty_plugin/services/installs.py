@@ -7,14 +7,14 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from ..encryption import SecretBox
 from ..models import Platform, Shop, ShopStatus, UsedOAuthState
 from ..providers.shopify_oauth import TokenGrant
 from .shopify_tokens import store_grant
-from .shops import create_shop, reactivate_shop
+from .shops import create_shop, find_shop, reactivate_shop
 from .sql import insert_or_none
 
 log = logging.getLogger(__name__)
@@ -51,8 +51,7 @@ def install_shopify_shop(session: Session, *, domain: str, webhook_secret: str, 
     Shopify signs an app's webhooks with the app's secret, which therefore becomes
     the shop's webhook secret (the one before stays accepted until dropped).
     """
-    shop = session.execute(select(Shop).where(Shop.platform == Platform.SHOPIFY,
-                                              Shop.domain == domain)).unique().scalar_one_or_none()
+    shop = find_shop(session, Platform.SHOPIFY, domain)
     api_key = None
     reactivated = False
     if shop is None:

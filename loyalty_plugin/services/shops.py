@@ -64,6 +64,11 @@ def get_shop(session: Session, shop_id: int, platform: Platform | None = None) -
     return session.execute(stmt).unique().scalar_one_or_none()
 
 
+def find_shop(session: Session, platform: Platform, domain: str) -> Shop | None:
+    return session.execute(select(Shop).where(Shop.platform == platform, Shop.domain == domain)
+                           ).unique().scalar_one_or_none()
+
+
 def rotate_webhook_secret(session: Session, shop: Shop, new_secret: str | None) -> str:
     """Make ``new_secret`` (or a generated one) current; the old one keeps working until dropped,
     so deliveries the platform signed before the switch still verify."""
