@@ -1,7 +1,8 @@
 """CSV exports of the key's shop, streamed as the rows are read."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from flask import Blueprint, Response, stream_with_context
 
@@ -26,7 +27,7 @@ def export_ledger():
     return _csv(f"ledger-shop{key.shop_id}.csv", LEDGER_COLUMNS, ledger_rows(get_session(), key.shop_id))
 
 
-def _csv(filename: str, columns: Sequence[str], rows) -> Response:
+def _csv(filename: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
     response = Response(stream_with_context(csv_chunks(columns, rows)), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"

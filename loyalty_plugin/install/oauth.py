@@ -17,7 +17,7 @@ import secrets
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 SHOP_DOMAIN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-]*\.myshopify\.com$")
 STATE_LIFETIME = dt.timedelta(minutes=10)
@@ -70,7 +70,7 @@ def state_valid(secret_key: str, state: str, shop: str) -> bool:
     serializer = URLSafeTimedSerializer(secret_key, salt=_STATE_SALT)
     try:
         payload = serializer.loads(state, max_age=int(STATE_LIFETIME.total_seconds()))
-    except BadSignature:  # also an expired one
+    except BadData:  # a bad signature, an expired one, or a payload that is not ours
         return False
     return isinstance(payload, dict) and payload.get("shop") == shop
 

@@ -19,9 +19,9 @@ import codecs
 import csv
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from ..services.accounts import normalise_email
 
@@ -115,7 +115,7 @@ def _row(line: int, columns: list[str], values: list[str], today: dt.date) -> Pa
     raw = {name: value.strip() for name, value in zip(columns, values)}
     problems: list[RowProblem] = []
 
-    def check(column: str, parse):
+    def check(column: str, parse: Callable[[str], Any]) -> Any:
         value = raw.get(column, "")
         if not value:
             return None

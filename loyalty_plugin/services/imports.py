@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import Conflict
 from ..events import CustomerRef
-from ..models import (EntryKind, EntrySource, ImportBatch, ImportRow, ImportStatus,
+from ..models import (EntryKind, EntrySource, ImportBatch, ImportRow, ImportStatus, LedgerEntry,
                       NegativeBalancePolicy, Shop)
 from ..schemas.customer_csv import CustomerLine, RowProblem, read_customer_csv
 from . import ledger
@@ -170,7 +170,7 @@ def apply_lines(session: Session, shop: Shop, batch_id: int, lines: Sequence[Cus
 
 
 def _opening_balance(session: Session, account_id: int, batch_id: int, row: CustomerLine,
-                     shortfall: ledger.Shortfall, now: dt.datetime):
+                     shortfall: ledger.Shortfall, now: dt.datetime) -> LedgerEntry | None:
     if row.points == 0:
         return None
     common = dict(kind=EntryKind.IMPORT, source=EntrySource.IMPORT,

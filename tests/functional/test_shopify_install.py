@@ -254,3 +254,12 @@ def test_uninstall_drops_the_token_and_a_reinstall_reactivates_without_duplicate
     session.refresh(shop)
     assert shop.status is ShopStatus.ACTIVE and shop.uninstalled_at is None
     assert stored(session) == (1, 1)
+
+
+@pytest.mark.parametrize("state", ["x", "é" * 40, "a.b.c", "eyJzaG9wIjoiYSJ9.AAAA.BBBB"])
+def test_a_garbage_state_signed_by_shopify_is_a_400_not_a_500(client, session, api, state):
+    client.set_cookie("loyalty_shopify_state", state.encode("utf-8").decode("latin-1"),
+                      path="/install/shopify")
+    response = callback(client, state)
+    assert response.status_code == 400
+    assert stored(session) == (0, 0)

@@ -8,7 +8,7 @@ import io
 import pytest
 from sqlalchemy import select
 
-from loyalty_plugin.events import CustomerRef
+from loyalty_plugin.jobs import imports as runner
 from loyalty_plugin.jobs.imports import BatchRevert, CustomerImport
 from loyalty_plugin.models import (CustomerAccount, EntryKind, EntrySource, ExpiryPolicy,
                                    LedgerEntry, NegativeBalancePolicy)
@@ -134,3 +134,21 @@ def test_imported_points_are_spendable_but_not_lifetime_points(database, session
     import_file(database, shop, "external_id,points\nc1,100\n")
     customer = account(session, shop, "c1")
     assert (customer.available, customer.lifetime) == (100, 0)
+
+
+def test_a_large_file_is_applied_in_committed_chunks(database, session, shop, monkeypatch):
+    chunks: list[int] = []
+    real = runner.apply_lines
+
+    def counting(session_, shop_, batch_id, lines, now):
+        chunks.append(len(lines))
+        return real(session_, shop_, batch_id, lines, now)
+
+    monkeypatch.setattr(runner, "apply_lines", counting)
+    rows = "".join(f"c{i},{i % 7}\n" for i in range(1, 1202))
+    batch = import_file(database, shop, "external_id,points\n" + rows)
+
+    assert chunks == [500, 500, 201]
+    assert (batch.rows_applied, batch.accounts_created, batch.last_line) == (1201, 1201, 1202)
+    assert batch.points_credited == sum(i % 7 for i in range(1, 1202))
+    assert ledger.verify_balances(session, shop_id=shop.id) == []
