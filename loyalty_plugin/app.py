@@ -61,9 +61,10 @@ def register_blueprints(app: Flask) -> None:
     # The only place the core reaches into the edge packages.
     import webhooks
 
-    from . import api
+    from . import api, install
 
     api.register(app)
+    install.register(app)
     webhooks.register(app)
 
     @app.get("/healthz")

@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from . import migrate
+from .connect_cli import connect_cli
 from .credentials_cli import credentials_command, read_secret, reencrypt_command
 from .db import get_db
 from .errors import LoyaltyError
@@ -32,9 +33,12 @@ def main() -> None:
 
 
 def register_commands(app) -> None:
+    from .exports_cli import export_cli
+    from .imports_cli import import_cli
     from .jobs.cli import jobs_cli, scheduler, worker
 
-    for command in (db_cli, shop_cli, ledger_cli, jobs_cli, serve, worker, scheduler):
+    for command in (db_cli, shop_cli, ledger_cli, jobs_cli, import_cli, export_cli, serve, worker,
+                    scheduler):
         app.cli.add_command(command)
 
 
@@ -67,6 +71,7 @@ def shop_cli() -> None:
 
 shop_cli.add_command(credentials_command)
 shop_cli.add_command(reencrypt_command)
+shop_cli.add_command(connect_cli)
 
 
 @shop_cli.command("create")

@@ -26,6 +26,10 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "LOG_LEVEL": ("INFO", str),
     # Celery broker (e.g. redis://127.0.0.1:6379/0); empty: jobs run inline from cron.
     "BROKER_URL": ("", str),
+    # A public Shopify app's client id and secret; without them /install/shopify answers 503.
+    "SHOPIFY_API_KEY": ("", str),
+    "SHOPIFY_API_SECRET": ("", str),
+    "SHOPIFY_SCOPES": ("read_orders,read_customers,write_discounts", str),
     "SCHEMA_CHECK": (True, _flag),
     # Webhook endpoints on loopback (http://127.0.0.1:...) are for development and tests only.
     "WEBHOOK_ALLOW_LOOPBACK": (False, _flag),

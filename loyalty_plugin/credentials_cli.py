@@ -23,6 +23,8 @@ from .providers import REQUIRED_FIELDS
 from .services.credentials import FIELDS, SECRET_FIELDS, reencrypt_all, set_credentials
 from .services.shops import get_shop
 
+# A refresh token only comes from an app install, together with the expiry it belongs to.
+TYPED_SECRET_FIELDS = tuple(name for name in SECRET_FIELDS if name != "refresh_token")
 SOURCE_HELP = "SOURCE is 'prompt' (asks, hidden), 'env:NAME' (reads that variable) or 'stdin'."
 
 
@@ -41,7 +43,7 @@ def read_secret(option: str, source: str) -> str:
 
 
 def secret_options(func):
-    for name in reversed(SECRET_FIELDS):
+    for name in reversed(TYPED_SECRET_FIELDS):
         option = name.replace("_", "-")
         func = click.option(f"--{option}", name, metavar="SOURCE",
                             help=f"Set the {option.replace('-', ' ')}. {SOURCE_HELP}")(func)

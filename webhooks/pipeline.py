@@ -11,17 +11,17 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy.orm import Session
 
 from loyalty_plugin.db import get_db, get_session
-from loyalty_plugin.errors import BadRequest, ErrorCode, NotFound
+from loyalty_plugin.errors import BadRequest, ErrorCode, NotFound, Unauthorized
 from loyalty_plugin.models import InboundDelivery, Platform, Shop, utcnow
 from loyalty_plugin.services import deliveries
 from loyalty_plugin.services.events import apply_event
-from loyalty_plugin.services.shops import get_shop
+from loyalty_plugin.services.shops import find_shop, get_shop
 
 from .base import Acknowledged, Adapter, Envelope, PayloadError
 from .bigcommerce import BigCommerceAdapter
 from .custom import CustomAdapter
 from .deferred import resolve
-from .shopify import ShopifyAdapter
+from .shopify import DOMAIN_HEADER, ShopifyAdapter
 from .stripe import StripeAdapter
 from .woocommerce import WooCommerceAdapter
 
@@ -43,6 +43,22 @@ def receive(platform: str, shop_id: str):
         raise NotFound(f"Unknown platform {platform[:32]!r}.")
     body = request.get_data(cache=False)
     status, payload = handle_delivery(adapter, shop_id, request.headers, body)
+    return jsonify(payload), status
+
+
+@bp.post("/shopify")
+def receive_shopify_app():
+    """App-wide Shopify deliveries: the compliance topics, declared once in the app's
+    configuration, come to one address for every shop. The shop is the one
+    X-Shopify-Shop-Domain names; its secret must verify the HMAC as on its own address."""
+    domain = (request.headers.get(DOMAIN_HEADER) or "").strip().lower()[:255]
+    shop = find_shop(get_session(), Platform.SHOPIFY, domain) if domain else None
+    if shop is None:
+        # Shopify expects 401 for any delivery that cannot be verified.
+        raise Unauthorized(f"No shop matches {DOMAIN_HEADER}; the delivery cannot be verified.",
+                           code=ErrorCode.INVALID_SIGNATURE)
+    body = request.get_data(cache=False)
+    status, payload = handle_delivery(ADAPTERS[Platform.SHOPIFY], str(shop.id), request.headers, body)
     return jsonify(payload), status
 
 

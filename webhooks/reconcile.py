@@ -22,8 +22,9 @@ from loyalty_plugin.encryption import SecretBox
 from loyalty_plugin.errors import NotFound, ProviderError
 from loyalty_plugin.events import OrderChanged, OrderSnapshot
 from loyalty_plugin.models import Order, OrderRefund, utcnow
-from loyalty_plugin.providers import Provider, provider_for
+from loyalty_plugin.providers import Provider, ShopifyOAuth, provider_for
 from loyalty_plugin.services.credentials import get_credentials
+from loyalty_plugin.services.shopify_tokens import token_source_for
 from loyalty_plugin.services.events import apply_event
 from loyalty_plugin.services.shops import get_shop
 
@@ -128,24 +129,30 @@ def order_state(session: Session, shop_id: int, platform_order_id: str) -> tuple
 
 
 def start_reconciliation(db: Database, shop_id: int, since: dt.datetime, box: SecretBox, *,
-                         provider: Provider | None = None,
-                         http: requests.Session | None = None) -> Reconciliation:
-    """A run over the shop's platform API, built from its stored credentials unless given one."""
+                         provider: Provider | None = None, http: requests.Session | None = None,
+                         shopify_oauth: ShopifyOAuth | None = None) -> Reconciliation:
+    """A run over the shop's platform API, built from its stored credentials unless given one.
+
+    With ``shopify_oauth``, an expiring Shopify token is refreshed whenever it is due.
+    """
     with db.transaction() as session:
         shop = get_shop(session, shop_id)
         if shop is None:
             raise NotFound(f"No shop with id {shop_id}.")
         if provider is None:
-            provider = provider_for(shop, get_credentials(session, shop.id, box), session=http)
+            creds = get_credentials(session, shop.id, box)
+            tokens = token_source_for(db, shop.id, creds, box, shopify_oauth)
+            provider = provider_for(shop, creds, session=http, token_source=tokens)
         platform = shop.platform.value
     return Reconciliation(db, shop_id, platform, since, provider)
 
 
 def reconcile_shop(db: Database, shop_id: int, since: dt.datetime, box: SecretBox, *,
-                   provider: Provider | None = None,
-                   http: requests.Session | None = None) -> ReconcileSummary:
+                   provider: Provider | None = None, http: requests.Session | None = None,
+                   shopify_oauth: ShopifyOAuth | None = None) -> ReconcileSummary:
     """Run a whole reconciliation (the entry point for a scheduled job)."""
-    run = start_reconciliation(db, shop_id, since, box, provider=provider, http=http)
+    run = start_reconciliation(db, shop_id, since, box, provider=provider, http=http,
+                               shopify_oauth=shopify_oauth)
     for _ in run:
         pass
     return run.summary

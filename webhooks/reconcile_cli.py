@@ -15,6 +15,7 @@ from loyalty_plugin.db import get_db
 from loyalty_plugin.encryption import box_from_config
 from loyalty_plugin.errors import LoyaltyError
 from loyalty_plugin.models import utcnow
+from loyalty_plugin.providers import ShopifyApp, ShopifyOAuth
 
 from .reconcile import OrderResult, start_reconciliation
 
@@ -58,7 +59,9 @@ def reconcile_command(shop_id: int, since: str, as_json: bool) -> None:
     """
     start = parse_since(since, utcnow())
     try:
-        run = start_reconciliation(get_db(), shop_id, start, box_from_config(current_app.config))
+        app = ShopifyApp.from_config(current_app.config)
+        run = start_reconciliation(get_db(), shop_id, start, box_from_config(current_app.config),
+                                   shopify_oauth=ShopifyOAuth(app) if app else None)
     except LoyaltyError as exc:
         raise click.ClickException(exc.message) from None
     with click.progressbar(run, label=f"Reconciling shop {shop_id}", file=sys.stderr,

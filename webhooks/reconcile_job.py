@@ -12,6 +12,7 @@ from loyalty_plugin.encryption import box_from_config
 from loyalty_plugin.errors import LoyaltyError
 from loyalty_plugin.jobs.registry import Job, register_job
 from loyalty_plugin.models import Platform, Shop, ShopCredentials, ShopStatus
+from loyalty_plugin.providers import ShopifyApp, ShopifyOAuth
 
 from .reconcile import reconcile_shop
 
@@ -24,13 +25,16 @@ WINDOW = dt.timedelta(days=2)
 
 def register_reconcile_job(app: Flask) -> None:
     def run(database: Database, now: dt.datetime) -> int:
-        return reconcile_connected_shops(database, now, box_from_config(app.config))
+        shopify_app = ShopifyApp.from_config(app.config)
+        return reconcile_connected_shops(database, now, box_from_config(app.config),
+                                         ShopifyOAuth(shopify_app) if shopify_app else None)
 
     register_job(app, Job("reconcile", "Apply orders whose webhooks never arrived (last 2 days)",
                           run, dt.timedelta(hours=6)))
 
 
-def reconcile_connected_shops(database: Database, now: dt.datetime, box) -> int:
+def reconcile_connected_shops(database: Database, now: dt.datetime, box,
+                              shopify_oauth: ShopifyOAuth | None = None) -> int:
     """Returns how many orders were applied; one shop's failure does not stop the others."""
     with database.transaction() as session:
         shop_ids = session.execute(
@@ -40,7 +44,7 @@ def reconcile_connected_shops(database: Database, now: dt.datetime, box) -> int:
     applied = 0
     for shop_id in shop_ids:
         try:
-            summary = reconcile_shop(database, shop_id, now - WINDOW, box)
+            summary = reconcile_shop(database, shop_id, now - WINDOW, box, shopify_oauth=shopify_oauth)
         except LoyaltyError as exc:
             log.warning("reconcile skipped shop=%s: %s", shop_id, exc.message)
             continue

@@ -6,6 +6,7 @@ from flask import Blueprint, Flask
 from .customers import bp as customers_bp
 from .email import bp as email_bp
 from .expiry import bp as expiry_bp
+from .exports import bp as exports_bp
 from .tiers import bp as tiers_bp
 from .webhooks import bp as webhooks_bp
 
@@ -17,4 +18,5 @@ def register(app: Flask) -> None:
     api.register_blueprint(expiry_bp)
     api.register_blueprint(webhooks_bp)
     api.register_blueprint(email_bp)
+    api.register_blueprint(exports_bp)
     app.register_blueprint(api)

@@ -5,8 +5,10 @@ from .customer import CustomerAccount
 from .delivery import DeliveryStatus, InboundDelivery
 from .email import EmailKind, EmailSettings, EmailTemplate
 from .idempotency import IdempotencyRecord
+from .imports import ImportBatch, ImportRow, ImportStatus
 from .ledger import (LIFETIME_KINDS, TIER_PROGRESS_KINDS, EntryKind, EntrySource, EntryStatus,
                      LedgerEntry, LotAllocation)
+from .oauth import UsedOAuthState
 from .order import Order, OrderRefund, OrderStatus
 from .outbox import (DeliveryChannel, EventType, ExpiryReminder, OutboundDelivery, OutboundEvent,
                      OutboundStatus)
@@ -20,11 +22,10 @@ __all__ = [
     "ApiKey", "ApiKeyScope", "AwardOn", "Base", "CodeOrigin", "CodeStatus", "CustomerAccount",
     "DeliveryChannel", "DeliveryStatus", "DowngradePolicy", "EmailKind", "EmailSettings",
     "EmailTemplate", "EntryKind", "EntrySource", "EntryStatus", "EventType", "ExpiryPolicy",
-    "ExpiryReminder",
-    "IdempotencyRecord", "InboundDelivery", "LIFETIME_KINDS", "LedgerEntry", "LotAllocation",
-    "NegativeBalancePolicy", "Order", "OrderRefund", "OrderStatus", "OutboundDelivery",
-    "OutboundEvent", "OutboundStatus", "Platform", "ProgramSettings", "Reward", "RewardCode",
-    "RewardKind", "Rounding", "Shop", "ShopCredentials", "ShopStatus", "TIER_PROGRESS_KINDS",
-    "Tier", "TierBasis", "TierChange", "TierChangeReason", "TierWindow", "WebhookEndpoint",
-    "utcnow",
+    "ExpiryReminder", "IdempotencyRecord", "ImportBatch", "ImportRow", "ImportStatus",
+    "InboundDelivery", "LedgerEntry", "LIFETIME_KINDS", "LotAllocation", "NegativeBalancePolicy",
+    "Order", "OrderRefund", "OrderStatus", "OutboundDelivery", "OutboundEvent", "OutboundStatus",
+    "Platform", "ProgramSettings", "Reward", "RewardCode", "RewardKind", "Rounding", "Shop",
+    "ShopCredentials", "ShopStatus", "Tier", "TIER_PROGRESS_KINDS", "TierBasis", "TierChange",
+    "TierChangeReason", "TierWindow", "UsedOAuthState", "utcnow", "WebhookEndpoint",
 ]

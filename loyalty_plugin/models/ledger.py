@@ -24,10 +24,14 @@ class EntryKind(str, enum.Enum):
     # Points given back for a code the platform refused or the shop cancelled.
     REDEEM_REFUND = "redeem_refund"
     EXPIRE = "expire"
+    # An opening balance from a CSV import, and its reversal when the batch is reverted.
+    IMPORT = "import"
+    IMPORT_REVERT = "import_revert"
 
 
 # Kinds that count toward lifetime points: earning and its corrections, not
-# spending or expiry.
+# spending or expiry. Imported opening balances were earned elsewhere: spendable,
+# but neither lifetime points nor tier progress here.
 LIFETIME_KINDS = frozenset({
     EntryKind.EARN, EntryKind.SIGNUP_BONUS, EntryKind.ADJUSTMENT,
     EntryKind.REFUND_CLAWBACK, EntryKind.CANCEL_CLAWBACK,
@@ -53,6 +57,7 @@ class EntrySource(str, enum.Enum):
     TIER = "tier"
     REDEMPTION = "redemption"
     EXPIRY = "expiry"
+    IMPORT = "import"
 
 
 class LedgerEntry(Base):

@@ -22,6 +22,7 @@ from .bigcommerce import DEFAULT_API_URL as BIGCOMMERCE_API_URL
 from .bigcommerce import BigCommerceOrder, BigCommerceProvider
 from .http import DEFAULT_TIMEOUT, HttpClient, RetryPolicy
 from .shopify import DEFAULT_API_VERSION, ShopifyProvider
+from .shopify_oauth import AccessTokenAuth, ShopifyApp, ShopifyOAuth
 from .stripe import StripeProvider, stripe_client
 from .woocommerce import WooCommerceProvider
 
@@ -36,15 +37,21 @@ REQUIRED_FIELDS: dict[Platform, tuple[str, ...]] = {
 
 __all__ = [
     "BigCommerceOrder", "BigCommerceProvider", "HttpClient", "Provider", "REQUIRED_FIELDS",
-    "RetryPolicy", "ShopifyProvider", "StripeProvider", "WooCommerceProvider", "provider_for",
+    "RetryPolicy", "ShopifyApp", "ShopifyOAuth", "ShopifyProvider", "StripeProvider",
+    "WooCommerceProvider", "provider_for",
 ]
 
 
 def provider_for(shop: Shop, creds: PlatformCredentials | None, *,
                  session: requests.Session | None = None, retry: RetryPolicy = RetryPolicy(),
                  timeout: tuple[float, float] = DEFAULT_TIMEOUT,
-                 sleep: Callable[[float], None] = time.sleep) -> Provider:
-    """The API client for a shop's platform, or ProviderNotConfigured naming what is missing."""
+                 sleep: Callable[[float], None] = time.sleep,
+                 token_source: Callable[[], str] | None = None) -> Provider:
+    """The API client for a shop's platform, or ProviderNotConfigured naming what is missing.
+
+    ``token_source`` gives a Shopify access token before each request (an expiring
+    token is refreshed there); without it the stored token is sent as it is.
+    """
     platform = shop.platform
     if platform not in REQUIRED_FIELDS:
         raise ProviderNotConfigured(f"{platform.value} shops have no platform API to call.")
@@ -61,8 +68,11 @@ def provider_for(shop: Shop, creds: PlatformCredentials | None, *,
                           **kwargs)
 
     if platform is Platform.SHOPIFY:
-        client = http("Shopify", creds.api_url or f"https://{shop.domain}",
-                      headers={"X-Shopify-Access-Token": creds.access_token or ""})
+        base = creds.api_url or f"https://{shop.domain}"
+        if token_source is not None:
+            client = http("Shopify", base, auth=AccessTokenAuth(token_source))
+        else:
+            client = http("Shopify", base, headers={"X-Shopify-Access-Token": creds.access_token or ""})
         return ShopifyProvider(client, creds.api_version or DEFAULT_API_VERSION)
     if platform is Platform.WOOCOMMERCE:
         auth = HTTPBasicAuth(creds.consumer_key or "", creds.consumer_secret or "")

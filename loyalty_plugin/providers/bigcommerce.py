@@ -12,10 +12,15 @@ from dataclasses import dataclass, field
 from ..errors import ProviderUnavailable
 from ..models import Platform
 from .http import HttpClient
+from .subscriptions import WebhookSync
 
 DEFAULT_API_URL = "https://api.bigcommerce.com"
 PAGE_SIZE = 250
 MAX_PAGES = 1000  # a runaway paginator must end
+# Every order event; webhooks.bigcommerce acts on the ones it needs and answers the rest 200.
+HOOK_SCOPES = ("store/order/*",)
+# Echoed by BigCommerce on every callback; webhooks.bigcommerce compares it with the shop's secret.
+TOKEN_HEADER = "X-Loyalty-Webhook-Token"
 
 
 @dataclass(frozen=True)
@@ -45,26 +50,52 @@ class BigCommerceProvider:
         return list(self._v2_pages(f"{self.root}/v2/orders/{order_id}/products", {}))
 
     def order_refunds(self, order_id: str) -> list[dict]:
-        path = f"{self.root}/v3/orders/{order_id}/payment_actions/refunds"
-        refunds: list[dict] = []
-        for page in range(1, MAX_PAGES + 1):
-            body = self.http.get_json(path, params={"page": page, "limit": PAGE_SIZE})
-            if body is None:
-                break
-            data = body.get("data") if isinstance(body, dict) else None
-            if not isinstance(data, list):
-                raise ProviderUnavailable(f"BigCommerce answered the refunds of order {order_id} "
-                                          "without a data list.")
-            refunds.extend(r for r in data if isinstance(r, dict))
-            pagination = (body.get("meta") or {}).get("pagination") or {}
-            if not isinstance(pagination, dict) or page >= int(pagination.get("total_pages") or 1):
-                break
-        return refunds
+        return list(self._v3_pages(f"{self.root}/v3/orders/{order_id}/payment_actions/refunds",
+                                   f"the refunds of order {order_id}"))
+
+    def hooks(self) -> Iterator[dict]:
+        return self._v3_pages(f"{self.root}/v3/hooks", "the hooks")
+
+    def ensure_hooks(self, destination: str, token: str) -> WebhookSync:
+        """One active hook per scope to ``destination``, sending ``token`` in TOKEN_HEADER.
+
+        A hook already there is re-activated (BigCommerce deactivates one after 48 h
+        of failures) and given the current token; none is created twice.
+        """
+        existing = {(hook.get("scope"), hook.get("destination")): hook for hook in self.hooks()}
+        sync = WebhookSync()
+        for scope in HOOK_SCOPES:
+            hook = existing.get((scope, destination))
+            settings = {"is_active": True, "headers": {TOKEN_HEADER: token}}
+            if hook is None:
+                self.http.request("POST", f"{self.root}/v3/hooks",
+                                  json={"scope": scope, "destination": destination, **settings})
+                sync.created.append(scope)
+            else:
+                hook_id = hook.get("id")
+                if isinstance(hook_id, bool) or not str(hook_id).isdigit():
+                    raise ProviderUnavailable("BigCommerce listed a hook without a numeric id.")
+                self.http.request("PUT", f"{self.root}/v3/hooks/{hook_id}", json=settings)
+                sync.kept.append(scope)
+        return sync
 
     def changed_orders(self, since: dt.datetime) -> Iterator[dict]:
         """Orders modified at or after ``since``, page by page (v2 orders without products)."""
         params = {"min_date_modified": since.astimezone(dt.timezone.utc).isoformat(timespec="seconds")}
         yield from self._v2_pages(f"{self.root}/v2/orders", params)
+
+    def _v3_pages(self, path: str, what: str) -> Iterator[dict]:
+        for page in range(1, MAX_PAGES + 1):
+            body = self.http.get_json(path, params={"page": page, "limit": PAGE_SIZE})
+            if body is None:
+                return
+            data = body.get("data") if isinstance(body, dict) else None
+            if not isinstance(data, list):
+                raise ProviderUnavailable(f"BigCommerce answered {what} without a data list.")
+            yield from (item for item in data if isinstance(item, dict))
+            pagination = (body.get("meta") or {}).get("pagination") or {}
+            if not isinstance(pagination, dict) or page >= int(pagination.get("total_pages") or 1):
+                return
 
     def _v2_pages(self, path: str, params: dict) -> Iterator[dict]:
         for page in range(1, MAX_PAGES + 1):

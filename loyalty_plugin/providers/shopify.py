@@ -75,11 +75,15 @@ class ShopifyProvider:
         self.http = http
         self.path = f"/admin/api/{api_version}/graphql.json"
 
-    def graphql(self, query: str, variables: dict[str, Any]) -> dict:
-        """``data`` of a query; THROTTLED waits and retries, other errors raise."""
+    def graphql(self, query: str, variables: dict[str, Any], *, read_only: bool = True) -> dict:
+        """``data`` of a query; THROTTLED waits and retries, other errors raise.
+
+        A mutation (``read_only=False``) is not repeated after a timeout or a 5xx,
+        which may have applied it; a THROTTLED answer never ran it, so that still waits.
+        """
         policy = self.http.retry
         for attempt in range(policy.attempts):
-            response = self.http.request("POST", self.path, read_only=True,
+            response = self.http.request("POST", self.path, read_only=read_only,
                                          json={"query": query, "variables": variables})
             body = self.http.json_of(response, f"POST {self.path}")
             if not isinstance(body, dict):

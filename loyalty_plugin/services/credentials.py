@@ -22,7 +22,8 @@ from ..models import ShopCredentials
 log = logging.getLogger(__name__)
 
 PUBLIC_FIELDS = ("api_url", "store_hash", "api_version")
-SECRET_FIELDS = ("access_token", "consumer_key", "consumer_secret", "secret_key", "client_secret")
+SECRET_FIELDS = ("access_token", "consumer_key", "consumer_secret", "secret_key", "client_secret",
+                 "refresh_token")
 FIELDS = PUBLIC_FIELDS + SECRET_FIELDS
 
 _STORE_HASH = re.compile(r"^[a-z0-9]{1,64}$")
@@ -43,6 +44,10 @@ class PlatformCredentials:
     consumer_secret: str | None = field(default=None, repr=False)
     secret_key: str | None = field(default=None, repr=False)
     client_secret: str | None = field(default=None, repr=False)
+    refresh_token: str | None = field(default=None, repr=False)
+    access_token_expires_at: dt.datetime | None = None
+    refresh_token_expires_at: dt.datetime | None = None
+    scopes: str | None = None
 
 
 class CredentialsUnreadable(ProviderNotConfigured):
@@ -73,6 +78,10 @@ def set_credentials(session: Session, shop_id: int, box: SecretBox, *,
             setattr(row, f"{name}_encrypted", _encrypt(box, name, value))
     for name in clear:
         setattr(row, name if name in PUBLIC_FIELDS else f"{name}_encrypted", None)
+    if values.get("access_token") is not None and values.get("refresh_token") is None:
+        # A token set by hand is not the one the stored refresh token and expiry belong to.
+        row.refresh_token_encrypted = None
+        row.access_token_expires_at = row.refresh_token_expires_at = None
     row.updated_at = now
     session.flush()
     changed = sorted({n for n, v in values.items() if v is not None} | set(clear))
@@ -91,7 +100,22 @@ def get_credentials(session: Session, shop_id: int, box: SecretBox) -> PlatformC
             f"The API credentials of shop {shop_id} cannot be read: {exc}. Restore the key they "
             "were stored with (LOYALTY_PREVIOUS_SECRET_KEYS) or set them again.") from None
     return PlatformCredentials(api_url=row.api_url, store_hash=row.store_hash,
-                               api_version=row.api_version, **secrets)
+                               api_version=row.api_version,
+                               access_token_expires_at=row.access_token_expires_at,
+                               refresh_token_expires_at=row.refresh_token_expires_at,
+                               scopes=row.scopes, **secrets)
+
+
+def set_token_lifetimes(session: Session, shop_id: int, *, access_expires_at: dt.datetime | None,
+                        refresh_expires_at: dt.datetime | None, scopes: str | None) -> None:
+    """Record when the stored access and refresh tokens run out, and what they may do."""
+    row = session.get(ShopCredentials, shop_id)
+    if row is None:
+        raise ProviderNotConfigured(f"Shop {shop_id} has no stored credentials.")
+    row.access_token_expires_at = access_expires_at
+    row.refresh_token_expires_at = refresh_expires_at
+    row.scopes = scopes[:1024] if scopes else None
+    session.flush()
 
 
 def credential_fields(session: Session, shop_id: int) -> list[str]:

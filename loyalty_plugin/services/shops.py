@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, Unprocessable
-from ..models import Platform, ProgramSettings, Shop, ShopStatus
+from ..models import Platform, ProgramSettings, Shop, ShopCredentials, ShopStatus
 from .api_keys import create_api_key
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,11 @@ def get_shop(session: Session, shop_id: int, platform: Platform | None = None) -
     return session.execute(stmt).unique().scalar_one_or_none()
 
 
+def find_shop(session: Session, platform: Platform, domain: str) -> Shop | None:
+    return session.execute(select(Shop).where(Shop.platform == platform, Shop.domain == domain)
+                           ).unique().scalar_one_or_none()
+
+
 def rotate_webhook_secret(session: Session, shop: Shop, new_secret: str | None) -> str:
     """Make ``new_secret`` (or a generated one) current; the old one keeps working until dropped,
     so deliveries the platform signed before the switch still verify."""
@@ -84,9 +89,22 @@ def drop_previous_webhook_secret(session: Session, shop: Shop) -> None:
 
 
 def uninstall_shop(session: Session, shop: Shop, now: dt.datetime) -> None:
+    """Stop the program; the platform has revoked the API token, so it is dropped too."""
     shop.status = ShopStatus.UNINSTALLED
     shop.uninstalled_at = now
+    session.execute(delete(ShopCredentials).where(ShopCredentials.shop_id == shop.id)
+                    .execution_options(synchronize_session=False))
     session.flush()
+
+
+def reactivate_shop(session: Session, shop: Shop, *, webhook_secret: str) -> None:
+    """A shop installed again: active, and signed with the secret the platform now uses."""
+    shop.status = ShopStatus.ACTIVE
+    shop.uninstalled_at = None
+    if shop.webhook_secret != webhook_secret:
+        rotate_webhook_secret(session, shop, webhook_secret)
+    session.flush()
+    log.info("shop reactivated shop=%s", shop.id)
 
 
 def delete_shop(session: Session, shop: Shop) -> None:

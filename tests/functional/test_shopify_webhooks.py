@@ -268,3 +268,22 @@ def test_out_of_range_numbers_and_absurd_nesting_are_400_not_500(client, session
     assert post_shopify(client, shop, "orders/paid", nested).status_code == 400
     long_number = b'{"id": ' + b"9" * 5000 + b"}"
     assert post_shopify(client, shop, "orders/paid", long_number).status_code == 400
+
+
+def test_the_app_wide_address_serves_the_shop_its_domain_header_names(client, session):
+    shop, _ = make_shop(session)
+    body = json.dumps({"shop_id": 1, "shop_domain": shop.domain,
+                       "customer": {"id": 9, "email": "gone@example.com"},
+                       "orders_to_redact": []}).encode()
+    headers = shopify_headers(shop, "customers/redact", body)
+
+    ok = client.post("/webhooks/shopify", data=body, headers=headers)
+
+    assert ok.status_code == 200 and ok.json["status"] == "processed"
+    tampered = client.post("/webhooks/shopify", data=body + b" ", headers=headers)
+    assert tampered.status_code == 401
+    unknown = client.post("/webhooks/shopify", data=body,
+                          headers={**headers, "X-Shopify-Shop-Domain": "nobody.myshopify.com"})
+    assert unknown.status_code == 401 and unknown.json["error"]["code"] == "invalid_signature"
+    assert client.post("/webhooks/shopify", data=body, headers={
+        k: v for k, v in headers.items() if k != "X-Shopify-Shop-Domain"}).status_code == 401
