@@ -126,7 +126,10 @@ def _lock_email(session: Session, shop_id: int, email: str) -> None:
 def _new_account(shop: Shop, ref: CustomerRef, email: str | None, now: dt.datetime) -> dict:
     return dict(shop_id=shop.id, platform_customer_id=ref.platform_id, email=email,
                 first_name=ref.first_name, last_name=ref.last_name, available=0, pending=0,
-                lifetime=0, created_at=now, updated_at=now)
+                lifetime=0, created_at=now, updated_at=now,
+                # Nothing to re-evaluate or re-date yet: it starts on the shop's current rules.
+                tiers_version=shop.settings.tiers_version,
+                expiry_version=shop.settings.expiry_version)
 
 
 def _claim_guest(session: Session, guest: CustomerAccount, platform_id: str) -> bool:
