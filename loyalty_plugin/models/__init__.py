@@ -1,12 +1,13 @@
 """SQLAlchemy models, one module per aggregate; importing this registers them all."""
 from .base import Base, utcnow
 from .credentials import ShopCredentials
-from .customer import CustomerAccount
+from .customer import CustomerAccount, CustomerAddress
 from .delivery import DeliveryStatus, InboundDelivery
 from .idempotency import IdempotencyRecord
 from .ledger import (LIFETIME_KINDS, TIER_PROGRESS_KINDS, EntryKind, EntrySource, EntryStatus,
                      LedgerEntry, LotAllocation)
 from .order import Order, OrderRefund, OrderStatus
+from .referral import Referral, ReferralReason, ReferralStatus
 from .reward import CodeOrigin, CodeStatus, Reward, RewardCode, RewardKind
 from .shop import (ApiKey, ApiKeyScope, AwardOn, ExpiryPolicy, NegativeBalancePolicy, Platform,
                    ProgramSettings, Rounding, Shop, ShopStatus)
@@ -14,10 +15,11 @@ from .tier import DowngradePolicy, Tier, TierBasis, TierChange, TierChangeReason
 
 __all__ = [
     "ApiKey", "ApiKeyScope", "AwardOn", "Base", "CodeOrigin", "CodeStatus", "CustomerAccount",
-    "DeliveryStatus", "DowngradePolicy", "EntryKind", "EntrySource", "EntryStatus", "ExpiryPolicy",
-    "IdempotencyRecord", "InboundDelivery", "LIFETIME_KINDS", "LedgerEntry", "LotAllocation",
-    "NegativeBalancePolicy", "Order", "OrderRefund", "OrderStatus", "Platform", "ProgramSettings",
-    "Reward", "RewardCode", "RewardKind", "Rounding", "Shop", "ShopCredentials", "ShopStatus",
+    "CustomerAddress", "DeliveryStatus", "DowngradePolicy", "EntryKind", "EntrySource",
+    "EntryStatus", "ExpiryPolicy", "IdempotencyRecord", "InboundDelivery", "LIFETIME_KINDS",
+    "LedgerEntry", "LotAllocation", "NegativeBalancePolicy", "Order", "OrderRefund", "OrderStatus",
+    "Platform", "ProgramSettings", "Referral", "ReferralReason", "ReferralStatus", "Reward",
+    "RewardCode", "RewardKind", "Rounding", "Shop", "ShopCredentials", "ShopStatus",
     "TIER_PROGRESS_KINDS", "Tier", "TierBasis", "TierChange", "TierChangeReason", "TierWindow",
     "utcnow",
 ]

@@ -24,6 +24,10 @@ class EntryKind(str, enum.Enum):
     # Points given back for a code the platform refused or the shop cancelled.
     REDEEM_REFUND = "redeem_refund"
     EXPIRE = "expire"
+    BIRTHDAY_BONUS = "birthday_bonus"
+    REFERRAL_BONUS = "referral_bonus"
+    # A voided referral's bonus taken back.
+    REFERRAL_CLAWBACK = "referral_clawback"
 
 
 # Kinds that count toward lifetime points: earning and its corrections, not
@@ -32,6 +36,7 @@ LIFETIME_KINDS = frozenset({
     EntryKind.EARN, EntryKind.SIGNUP_BONUS, EntryKind.ADJUSTMENT,
     EntryKind.REFUND_CLAWBACK, EntryKind.CANCEL_CLAWBACK,
     EntryKind.MERGE_IN, EntryKind.MERGE_OUT, EntryKind.TIER_BONUS,
+    EntryKind.BIRTHDAY_BONUS, EntryKind.REFERRAL_BONUS, EntryKind.REFERRAL_CLAWBACK,
 })
 
 # Kinds that count as tier progress on the points basis: a tier's own entry bonus
@@ -53,6 +58,8 @@ class EntrySource(str, enum.Enum):
     TIER = "tier"
     REDEMPTION = "redemption"
     EXPIRY = "expiry"
+    BIRTHDAY = "birthday"
+    REFERRAL = "referral"
 
 
 class LedgerEntry(Base):

@@ -98,6 +98,14 @@ class ProgramSettings(Base):
     expiry_enabled_at: Mapped[dt.datetime | None]
     # Goes up on every policy change, so a batch re-stamps every account's open lots.
     expiry_version: Mapped[int] = mapped_column(default=1)
+    # Points on each birthday; 0 turns birthdays off.
+    birthday_points: Mapped[int] = mapped_column(default=0)
+    referrals_enabled: Mapped[bool] = mapped_column(default=False)
+    # Points the referrer earns when a referral completes.
+    referral_points: Mapped[int] = mapped_column(default=0)
+    # At most ``referral_limit`` referrals per referrer in any ``referral_limit_days`` days.
+    referral_limit: Mapped[int] = mapped_column(default=10)
+    referral_limit_days: Mapped[int] = mapped_column(default=30)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     shop: Mapped[Shop] = relationship(back_populates="settings")
