@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
+from .birthdays import bp as birthdays_bp
 from .customers import bp as customers_bp
 from .expiry import bp as expiry_bp
 from .tiers import bp as tiers_bp
@@ -13,4 +14,5 @@ def register(app: Flask) -> None:
     api.register_blueprint(customers_bp)
     api.register_blueprint(tiers_bp)
     api.register_blueprint(expiry_bp)
+    api.register_blueprint(birthdays_bp)
     app.register_blueprint(api)

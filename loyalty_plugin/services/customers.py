@@ -69,6 +69,8 @@ def redact_customer(session: Session, shop: Shop, ref: CustomerRef, order_ids: t
         account.first_name = None
         account.last_name = None
         account.platform_customer_id = None
+        account.birth_month = account.birth_day = account.birth_year = None
+        account.birthday_set_at = None
         account.redacted_at = now
     # The stored delivery bodies carry names, emails and addresses: erase them too.
     conditions = []

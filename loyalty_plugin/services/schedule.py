@@ -1,4 +1,5 @@
-"""Work that comes due with time: pending points maturing, tier statuses running out.
+"""Work that comes due with time: pending points maturing, tier statuses running out,
+birthdays, referrals whose friend's order has settled.
 
 Each function does one batch in the caller's transaction and returns how much it
 did, so the caller commits per batch and loops until nothing is left. Every step
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import EntryStatus, LedgerEntry, Shop, ShopStatus, TierChangeReason
-from . import expiry, ledger, tiers
+from . import birthdays, expiry, ledger, tiers
 
 
 @dataclass
@@ -23,14 +24,18 @@ class DueWork:
     rolled_over: int = 0
     restamped: int = 0
     expired: int = 0
+    birthdays_paid: int = 0
 
     @property
     def total(self) -> int:
-        return self.matured + self.reevaluated + self.rolled_over + self.restamped + self.expired
+        return sum(getattr(self, name) for name in _COUNTS)
 
     def add(self, other: DueWork) -> None:
-        for name in ("matured", "reevaluated", "rolled_over", "restamped", "expired"):
+        for name in _COUNTS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+_COUNTS = ("matured", "reevaluated", "rolled_over", "restamped", "expired", "birthdays_paid")
 
 
 def mature_due_points(session: Session, now: dt.datetime, *, limit: int = 500) -> int:
@@ -64,6 +69,15 @@ def run_expiry_batch(session: Session, now: dt.datetime, *, limit: int = 500) ->
         work.restamped += expiry.restamp_due(session, shop, limit=limit)
     work.expired = expiry.expire_due(session, now, limit=limit)
     return work
+
+
+def birthdays_due(session: Session, now: dt.datetime, limit: int = 500) -> int:
+    """Pay one batch of the birthdays due today in each shop's time zone; returns how many."""
+    return birthdays.pay_due_birthdays(session, now, limit=limit)
+
+
+def run_birthday_batch(session: Session, now: dt.datetime, *, limit: int = 500) -> DueWork:
+    return DueWork(birthdays_paid=birthdays_due(session, now, limit))
 
 
 def _active_shops(session: Session) -> list[Shop]:
