@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from loyalty_plugin.errors import UnsupportedMediaType
-from loyalty_plugin.events import Event
+from loyalty_plugin.events import Event, PostalAddress
 from loyalty_plugin.models import Platform, Shop
 from loyalty_plugin.rules.money import parse_money
 
@@ -114,3 +114,14 @@ def require_json_content(headers: Any, platform_name: str) -> None:
     content_type = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
     if content_type != "application/json":
         raise UnsupportedMediaType(f"{platform_name} webhooks must be sent as application/json.")
+
+
+def postal_address(value: Any, *, line1: str, line2: str, city: str,
+                   postal_code: str) -> PostalAddress | None:
+    """An address object's street, city and postal code under the platform's field names."""
+    if not isinstance(value, dict):
+        return None
+    address = PostalAddress(line1=optional_text(value.get(line1)), line2=optional_text(value.get(line2)),
+                            city=optional_text(value.get(city)),
+                            postal_code=optional_text(value.get(postal_code), 32))
+    return address if address.line1 else None

@@ -12,6 +12,7 @@ from ..models import (CustomerAccount, EntryKind, EntrySource, InboundDelivery, 
                       TierChangeReason)
 from . import ledger, tiers
 from .accounts import normalise_email, resolve_account
+from .addresses import forget_addresses
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ def redact_customer(session: Session, shop: Shop, ref: CustomerRef, order_ids: t
     if account_ids:
         session.execute(update(Order).where(Order.account_id.in_(account_ids)).values(name=None)
                         .execution_options(synchronize_session=False))
+    forget_addresses(session, account_ids)
     session.flush()
     log.info("customer redacted shop=%s accounts=%s deliveries=%s", shop.id, account_ids, erased)
     return Outcome(note=f"redacted {len(accounts)} account(s) and {erased} stored delivery body(ies)")
