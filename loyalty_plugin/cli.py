@@ -127,7 +127,8 @@ def jobs_cli() -> None:
 @jobs_cli.command("run-due")
 @migrate.requires_schema
 def jobs_run_due() -> None:
-    """Run what is due now (the cron entry point): pending points, tiers, expiry, birthdays."""
+    """Run what is due now (the cron entry point): pending points, tiers, expiry, birthdays,
+    referrals."""
     work = schedule.DueWork()
     while True:
         with get_db().transaction() as session:
@@ -135,7 +136,8 @@ def jobs_run_due() -> None:
         work.matured += matured
         if matured == 0:
             break
-    for batch in (schedule.run_tier_batch, schedule.run_expiry_batch, schedule.run_birthday_batch):
+    for batch in (schedule.run_tier_batch, schedule.run_expiry_batch, schedule.run_birthday_batch,
+                  schedule.run_referral_batch):
         while True:
             with get_db().transaction() as session:
                 done = batch(session, utcnow())
@@ -145,7 +147,8 @@ def jobs_run_due() -> None:
     click.echo(f"Matured {work.matured} pending lot(s); re-evaluated {work.reevaluated} "
                f"account(s) against changed tiers; {work.rolled_over} tier status(es) ran out; "
                f"re-dated {work.restamped} account(s) for a new expiry policy; "
-               f"expired points on {work.expired} account(s); paid {work.birthdays_paid} birthday(s).")
+               f"expired points on {work.expired} account(s); paid {work.birthdays_paid} birthday(s); "
+               f"settled {work.referrals_settled} referral(s).")
 
 
 @click.command("serve")

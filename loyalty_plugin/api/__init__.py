@@ -6,6 +6,7 @@ from flask import Blueprint, Flask
 from .birthdays import bp as birthdays_bp
 from .customers import bp as customers_bp
 from .expiry import bp as expiry_bp
+from .referrals import bp as referrals_bp
 from .tiers import bp as tiers_bp
 
 
@@ -15,4 +16,5 @@ def register(app: Flask) -> None:
     api.register_blueprint(tiers_bp)
     api.register_blueprint(expiry_bp)
     api.register_blueprint(birthdays_bp)
+    api.register_blueprint(referrals_bp)
     app.register_blueprint(api)

@@ -5,9 +5,11 @@ import datetime as dt
 import enum
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, BigId, str_enum, utcnow
+from .customer import CustomerAccount
+from .order import Order
 
 
 class ReferralStatus(str, enum.Enum):
@@ -68,3 +70,6 @@ class Referral(Base):
     linked_at: Mapped[dt.datetime | None]
     completed_at: Mapped[dt.datetime | None]
     closed_at: Mapped[dt.datetime | None]
+
+    referrer: Mapped[CustomerAccount] = relationship(foreign_keys=[referrer_account_id])
+    order: Mapped[Order | None] = relationship()

@@ -13,6 +13,7 @@ from ..models import (CustomerAccount, EntryKind, EntrySource, InboundDelivery, 
 from . import ledger, tiers
 from .accounts import normalise_email, resolve_account
 from .addresses import forget_addresses
+from .referrals import forget_friends
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,7 @@ def redact_customer(session: Session, shop: Shop, ref: CustomerRef, order_ids: t
         session.execute(update(Order).where(Order.account_id.in_(account_ids)).values(name=None)
                         .execution_options(synchronize_session=False))
     forget_addresses(session, account_ids)
+    forget_friends(session, shop.id, account_ids, normalise_email(ref.email))
     session.flush()
     log.info("customer redacted shop=%s accounts=%s deliveries=%s", shop.id, account_ids, erased)
     return Outcome(note=f"redacted {len(accounts)} account(s) and {erased} stored delivery body(ies)")

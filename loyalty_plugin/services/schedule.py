@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import EntryStatus, LedgerEntry, Shop, ShopStatus, TierChangeReason
-from . import birthdays, expiry, ledger, tiers
+from . import birthdays, expiry, ledger, referral_progress, tiers
 
 
 @dataclass
@@ -25,6 +25,7 @@ class DueWork:
     restamped: int = 0
     expired: int = 0
     birthdays_paid: int = 0
+    referrals_settled: int = 0
 
     @property
     def total(self) -> int:
@@ -35,11 +36,12 @@ class DueWork:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-_COUNTS = ("matured", "reevaluated", "rolled_over", "restamped", "expired", "birthdays_paid")
+_COUNTS = ("matured", "reevaluated", "rolled_over", "restamped", "expired", "birthdays_paid",
+           "referrals_settled")
 
 
 def mature_due_points(session: Session, now: dt.datetime, *, limit: int = 500) -> int:
-    """Make due pending lots available, then let the points count toward tiers."""
+    """Make due pending lots available, then let the points count toward tiers and referrals."""
     due = session.execute(select(LedgerEntry.account_id, LedgerEntry.shop_id).where(
         LedgerEntry.status == EntryStatus.PENDING, LedgerEntry.points > 0,
         LedgerEntry.matures_at <= now).distinct().limit(limit)).all()
@@ -49,6 +51,7 @@ def mature_due_points(session: Session, now: dt.datetime, *, limit: int = 500) -
         shop = session.get(Shop, shop_id)
         if count and shop is not None:
             tiers.evaluate_account(session, shop, account_id, now, trigger=TierChangeReason.PROMOTION)
+            referral_progress.follow_matured(session, shop, account_id, now)
         matured += count
     return matured
 
@@ -78,6 +81,15 @@ def birthdays_due(session: Session, now: dt.datetime, limit: int = 500) -> int:
 
 def run_birthday_batch(session: Session, now: dt.datetime, *, limit: int = 500) -> DueWork:
     return DueWork(birthdays_paid=birthdays_due(session, now, limit))
+
+
+def referrals_due(session: Session, now: dt.datetime, limit: int = 500) -> int:
+    """Complete or fail one batch of referrals whose friend's order has settled; returns how many."""
+    return referral_progress.settle_due(session, now, limit=limit)
+
+
+def run_referral_batch(session: Session, now: dt.datetime, *, limit: int = 500) -> DueWork:
+    return DueWork(referrals_settled=referrals_due(session, now, limit))
 
 
 def _active_shops(session: Session) -> list[Shop]:
