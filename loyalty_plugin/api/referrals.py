@@ -11,7 +11,7 @@ from ..events import PostalAddress
 from ..models import Referral, ReferralStatus
 from ..schemas.referrals import (ReferralCodeSchema, ReferralInputSchema, ReferralProgramSchema,
                                  ReferralQuerySchema, ReferralSchema, VoidInputSchema)
-from ..services import referral_progress, referrals
+from ..services import referral_codes, referral_progress, referrals
 from ..services.queries import list_referrals
 from .customers import customer_account
 from .helpers import api_key, idempotent, json_body
@@ -30,9 +30,9 @@ REFUSALS = {
 def get_referral_code(external_id: str):
     key = api_key()
     shop = current_shop(key.shop_id)
-    code = referrals.referral_code_for(get_session(), customer_account(key.shop_id, external_id))
+    code = referral_codes.referral_code_for(get_session(), customer_account(key.shop_id, external_id))
     get_session().commit()  # the code is given on first use
-    return ReferralCodeSchema().dump({"code": code, "link": referrals.referral_link(shop, code)})
+    return ReferralCodeSchema().dump({"code": code, "link": referral_codes.referral_link(shop, code)})
 
 
 @bp.post("/referrals")

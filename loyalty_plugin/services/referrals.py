@@ -12,7 +12,6 @@ import logging
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, ErrorCode, Unprocessable
@@ -20,7 +19,7 @@ from ..events import CustomerRef, PostalAddress
 from ..models import (CustomerAccount, EntryKind, LedgerEntry, Order, ProgramSettings, Referral,
                       ReferralReason, ReferralStatus, Shop)
 from ..models.referral import LIVE_REFERRAL
-from ..rules.referrals import email_identity, new_referral_code, parse_referral_code
+from ..rules.referrals import email_identity, parse_referral_code
 from . import ledger
 from .accounts import find_by_external_id, normalise_email, resolve_account
 from .addresses import digest_of, lives_at, remember_address
@@ -40,27 +39,6 @@ class Friend:
 class Recorded:
     referral: Referral
     created: bool
-
-
-def referral_code_for(session: Session, account: CustomerAccount) -> str:
-    """The customer's referral code, given on first use and never changed."""
-    for _ in range(5):
-        if account.referral_code:
-            return account.referral_code
-        try:
-            # A conditional update, so two first uses at once agree on one code.
-            with session.begin_nested():
-                session.execute(update(CustomerAccount).where(
-                    CustomerAccount.id == account.id, CustomerAccount.referral_code.is_(None))
-                    .values(referral_code=new_referral_code()).execution_options(synchronize_session=False))
-        except IntegrityError:  # another customer of the shop drew the same code
-            continue
-        session.refresh(account, ["referral_code"])
-    raise RuntimeError("could not draw an unused referral code")
-
-
-def referral_link(shop: Shop, code: str) -> str:
-    return f"https://{shop.domain}/?ref={code}"
 
 
 def update_program(session: Session, shop: Shop, changes: dict) -> ProgramSettings:

@@ -13,7 +13,7 @@ from loyalty_plugin.services.accounts import resolve_account
 from loyalty_plugin.services.birthdays import set_birthday
 from loyalty_plugin.services.ledger import verify_balances
 from loyalty_plugin.services.orders import apply_order_snapshot
-from loyalty_plugin.services.referrals import referral_code_for
+from loyalty_plugin.services.referral_codes import referral_code_for
 from loyalty_plugin.services.shops import get_shop
 from tests.concurrency.test_concurrent_deliveries import run_concurrently, run_together
 from tests.factories import make_order

@@ -8,7 +8,8 @@ from loyalty_plugin.models import ReferralStatus, utcnow
 from loyalty_plugin.services.accounts import resolve_account
 from loyalty_plugin.services.birthdays import set_birthday
 from loyalty_plugin.services.orders import apply_order_snapshot
-from loyalty_plugin.services.referrals import Friend, record_referral, referral_code_for
+from loyalty_plugin.services.referral_codes import referral_code_for
+from loyalty_plugin.services.referrals import Friend, record_referral
 from tests.factories import make_order, make_shop
 
 

@@ -14,7 +14,8 @@ from loyalty_plugin.services import ledger, referral_progress, schedule
 from loyalty_plugin.services.accounts import find_by_external_id, resolve_account
 from loyalty_plugin.services.customers import apply_customer_changed, redact_customer
 from loyalty_plugin.services.orders import apply_order_snapshot, apply_refund
-from loyalty_plugin.services.referrals import Friend, record_referral, referral_code_for
+from loyalty_plugin.services.referral_codes import referral_code_for
+from loyalty_plugin.services.referrals import Friend, record_referral
 from tests.factories import make_order, make_refund, make_shop
 
 UTC = dt.timezone.utc
