@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -10,8 +11,9 @@ from loyalty_plugin.errors import Conflict
 from loyalty_plugin.events import CustomerRef, PostalAddress
 from loyalty_plugin.models import (CustomerAccount, EntryKind, LedgerEntry, Referral, ReferralReason,
                                    ReferralStatus)
-from loyalty_plugin.services import ledger, referral_progress, schedule
+from loyalty_plugin.services import ledger, referral_progress, schedule, tier_catalog
 from loyalty_plugin.services.accounts import find_by_external_id, resolve_account
+from loyalty_plugin.services.birthdays import set_birthday
 from loyalty_plugin.services.customers import apply_customer_changed, redact_customer
 from loyalty_plugin.services.orders import apply_order_snapshot, apply_refund
 from loyalty_plugin.services.referral_codes import referral_code_for
@@ -218,3 +220,16 @@ def test_redacting_the_friend_erases_what_referrals_say_about_them(session, shop
         session.refresh(referral)
         assert (referral.friend_email, referral.friend_identity) == (None, None)
     assert session.execute(select(Referral).where(Referral.friend_email.is_not(None))).first() is None
+
+
+def test_referral_and_birthday_points_count_toward_tiers(session, shop, referrer):
+    shop.settings.pending_days = 0
+    shop.settings.birthday_points = 50
+    gold = tier_catalog.create_tier(session, shop, dict(name="Gold", threshold=Decimal("150")), T0)
+    refer(session, shop, referrer)
+    friend_order(session, shop)
+    assert referrer.tier_id is None  # 100 points so far
+    set_birthday(session, shop, referrer, month=6, day=1, year=None, now=T0 - dt.timedelta(days=60))
+    schedule.birthdays_due(session, dt.datetime(2026, 6, 1, 12, tzinfo=UTC))
+    session.refresh(referrer)
+    assert (referrer.lifetime, referrer.tier_id) == (150, gold.id)
