@@ -31,8 +31,11 @@ def on_referral_completed(session: Session, referral: Referral) -> None:
 def follow_order(session: Session, shop: Shop, order: Order, now: dt.datetime, *,
                  newly_awarded: bool) -> None:
     """After an order earned points or had some reversed: link, complete or fail its referral."""
-    referral = _locked(session, select(Referral).where(
-        Referral.order_id == order.id, Referral.status == ReferralStatus.PENDING))
+    referral = None
+    # An order is linked when it is awarded, so a first award has nothing linked yet to look up.
+    if order.points_reversed > 0 or order.status is OrderStatus.CANCELLED:
+        referral = _locked(session, select(Referral).where(
+            Referral.order_id == order.id, Referral.status == ReferralStatus.PENDING))
     if referral is None and newly_awarded and order.earn_entry_id is not None \
             and shop.settings.referrals_enabled:
         referral = _locked(session, select(Referral).where(
