@@ -36,6 +36,14 @@ class ErrorCode(str, enum.Enum):
     PROVIDER_UNAVAILABLE = "provider_unavailable"
     PROVIDER_REJECTED = "provider_rejected"
     PROVIDER_NOT_CONFIGURED = "provider_not_configured"
+    REFERRALS_DISABLED = "referrals_disabled"
+    UNKNOWN_REFERRAL_CODE = "unknown_referral_code"
+    REFERRAL_NOT_FOUND = "referral_not_found"
+    FRIEND_ALREADY_REFERRED = "friend_already_referred"
+    SELF_REFERRAL = "self_referral"
+    FRIEND_NOT_NEW = "friend_not_new"
+    REFERRAL_LIMIT_REACHED = "referral_limit_reached"
+    REFERRAL_CLOSED = "referral_closed"
     INTERNAL_ERROR = "internal_error"
 
 

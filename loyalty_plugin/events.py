@@ -12,11 +12,22 @@ from .rules.earning import Amounts
 
 
 @dataclass(frozen=True)
+class PostalAddress:
+    line1: str | None = None
+    line2: str | None = None
+    city: str | None = None
+    postal_code: str | None = None
+
+
+@dataclass(frozen=True)
 class CustomerRef:
     platform_id: str | None = None
     email: str | None = None
     first_name: str | None = None
     last_name: str | None = None
+    # Where the customer lives or ships to, for the referral fraud checks. Not part
+    # of who the customer is, so two refs differing only here are the same customer.
+    address: PostalAddress | None = field(default=None, compare=False)
 
     @property
     def is_identified(self) -> bool:

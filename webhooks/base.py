@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from loyalty_plugin.errors import UnsupportedMediaType
-from loyalty_plugin.events import Event
+from loyalty_plugin.events import Event, PostalAddress
 from loyalty_plugin.models import Platform, Shop
 from loyalty_plugin.rules.earning import Amounts
 from loyalty_plugin.rules.money import check_amount, parse_money
@@ -143,3 +143,14 @@ def peek_event(body: bytes) -> tuple[str | None, str | None]:
         event_id = event_id.strip()
     return (event_id if isinstance(event_id, str) and 0 < len(event_id) <= 128 else None,
             event_type[:64] if isinstance(event_type, str) and event_type else None)
+
+
+def postal_address(value: Any, *, line1: str, line2: str, city: str,
+                   postal_code: str) -> PostalAddress | None:
+    """An address object's street, city and postal code under the platform's field names."""
+    if not isinstance(value, dict):
+        return None
+    address = PostalAddress(line1=optional_text(value.get(line1)), line2=optional_text(value.get(line2)),
+                            city=optional_text(value.get(city)),
+                            postal_code=optional_text(value.get(postal_code), 32))
+    return address if address.line1 else None

@@ -13,13 +13,13 @@ from typing import Any
 from loyalty_plugin.errors import BadRequest, ErrorCode, Unauthorized, UnsupportedMediaType
 from loyalty_plugin.events import (AppUninstalled, CustomerChanged, CustomerDataRequested,
                                    CustomerRedactRequested, CustomerRef, Event, OrderChanged,
-                                   OrderSnapshot, RefundCreated, RefundSnapshot, ShopRedactRequested,
+                                   OrderSnapshot, PostalAddress, RefundCreated, RefundSnapshot, ShopRedactRequested,
                                    Unhandled)
 from loyalty_plugin.models import Platform, Shop
 from loyalty_plugin.rules.money import parse_money
 
 from .base import (Envelope, PayloadError, checked_amounts, load_json_object, optional_id,
-                   optional_text, parse_timestamp, require_id)
+                   optional_text, parse_timestamp, postal_address, require_id)
 
 HMAC_HEADER = "X-Shopify-Hmac-Sha256"
 TOPIC_HEADER = "X-Shopify-Topic"
@@ -215,20 +215,28 @@ def parse_refund(refund: dict, *, order_id: str | None = None) -> RefundSnapshot
                           created_at=parse_timestamp(refund.get("created_at"), "created_at"))
 
 
-def _customer_ref(customer: dict, fallback_email: Any = None) -> CustomerRef:
+def _customer_ref(customer: dict, fallback_email: Any = None, address: PostalAddress | None = None
+                  ) -> CustomerRef:
     email = customer.get("email") or fallback_email
     return CustomerRef(platform_id=optional_id(customer.get("id")),
                        email=email if isinstance(email, str) else None,
                        first_name=optional_text(customer.get("first_name")),
-                       last_name=optional_text(customer.get("last_name")))
+                       last_name=optional_text(customer.get("last_name")),
+                       address=address or _address(customer.get("default_address")))
+
+
+def _address(value: Any) -> PostalAddress | None:
+    return postal_address(value, line1="address1", line2="address2", city="city", postal_code="zip")
 
 
 def _order_customer(order: dict) -> CustomerRef:
     fallback = order.get("email") or order.get("contact_email")
+    # Where the goods go says more about who bought than where the bill goes.
+    address = _address(order.get("shipping_address")) or _address(order.get("billing_address"))
     customer = order.get("customer")
     if isinstance(customer, dict):
-        return _customer_ref(customer, fallback)
-    return CustomerRef(email=fallback if isinstance(fallback, str) else None)
+        return _customer_ref(customer, fallback, address)
+    return CustomerRef(email=fallback if isinstance(fallback, str) else None, address=address)
 
 
 def _privacy_customer(payload: dict) -> CustomerRef:

@@ -27,8 +27,8 @@ from loyalty_plugin.models import Platform, Shop
 from loyalty_plugin.rules.earning import Amounts
 from loyalty_plugin.rules.money import from_minor_units
 
-from .base import (Envelope, PayloadError, load_json_object, optional_text, peek_event, require_id,
-                   require_json_content)
+from .base import (Envelope, PayloadError, load_json_object, optional_text, peek_event,
+                   postal_address, require_id, require_json_content)
 
 SIGNATURE_HEADER = "Stripe-Signature"
 TOLERANCE_SECONDS = 300
@@ -109,7 +109,9 @@ def parse_checkout_session(session: dict) -> OrderSnapshot:
         # tail keeps the first 64 unique.
         order_id=_object_id(session.get("payment_intent")) or session_id[:64],
         customer=CustomerRef(platform_id=_object_id(session.get("customer")),
-                             email=email if isinstance(email, str) else None),
+                             email=email if isinstance(email, str) else None,
+                             address=postal_address(details.get("address"), line1="line1", line2="line2",
+                                                    city="city", postal_code="postal_code")),
         amounts=Amounts(items=max(items, Decimal("0")),
                         shipping=amount(totals.get("amount_shipping"), "total_details.amount_shipping"),
                         taxes=amount(totals.get("amount_tax"), "total_details.amount_tax")),

@@ -17,13 +17,14 @@ from typing import Any
 
 from loyalty_plugin.errors import BadRequest, ErrorCode, Unauthorized
 from loyalty_plugin.events import (CustomerChanged, CustomerRef, Event, OrderChanged, OrderSnapshot,
-                                   RefundSnapshot, Unhandled)
+                                   PostalAddress, RefundSnapshot, Unhandled)
 from loyalty_plugin.models import Platform, Shop
 from loyalty_plugin.rules.earning import Amounts
 from loyalty_plugin.rules.money import check_amount
 
 from .base import (Acknowledged, Envelope, PayloadError, load_json_object, money_field, object_list,
-                   optional_id, optional_text, parse_timestamp, require_id, require_json_content)
+                   optional_id, optional_text, parse_timestamp, postal_address, require_id,
+                   require_json_content)
 
 SIGNATURE_HEADER = "X-WC-Webhook-Signature"
 TOPIC_HEADER = "X-WC-Webhook-Topic"
@@ -150,7 +151,18 @@ def _order_customer(order: dict) -> CustomerRef:
     return CustomerRef(platform_id=optional_id(order.get("customer_id")),  # 0 is a guest
                        email=email.strip() if isinstance(email, str) and email.strip() else None,
                        first_name=optional_text(billing.get("first_name")),
-                       last_name=optional_text(billing.get("last_name")))
+                       last_name=optional_text(billing.get("last_name")),
+                       address=_address(order))
+
+
+def _address(owner: dict) -> PostalAddress | None:
+    """The shipping address, else the billing one (orders and customers carry both)."""
+    for key in ("shipping", "billing"):
+        address = postal_address(owner.get(key), line1="address_1", line2="address_2", city="city",
+                                 postal_code="postcode")
+        if address is not None:
+            return address
+    return None
 
 
 def _customer(customer: dict) -> CustomerRef:
@@ -159,4 +171,5 @@ def _customer(customer: dict) -> CustomerRef:
     return CustomerRef(platform_id=customer_id,
                        email=email.strip() if isinstance(email, str) and email.strip() else None,
                        first_name=optional_text(customer.get("first_name")),
-                       last_name=optional_text(customer.get("last_name")))
+                       last_name=optional_text(customer.get("last_name")),
+                       address=_address(customer))

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
+from .birthdays import bp as birthdays_bp
 from .customers import bp as customers_bp
 from .email import bp as email_bp
 from .expiry import bp as expiry_bp
 from .exports import bp as exports_bp
+from .referrals import bp as referrals_bp
 from .tiers import bp as tiers_bp
 from .webhooks import bp as webhooks_bp
 
@@ -19,4 +21,6 @@ def register(app: Flask) -> None:
     api.register_blueprint(webhooks_bp)
     api.register_blueprint(email_bp)
     api.register_blueprint(exports_bp)
+    api.register_blueprint(birthdays_bp)
+    api.register_blueprint(referrals_bp)
     app.register_blueprint(api)

@@ -14,6 +14,8 @@ from ..services import dispatch, ledger, schedule
 log = logging.getLogger(__name__)
 
 EXTENSION = "loyalty_jobs"
+# Sending notifications goes after every job that may announce something.
+LAST = 100
 BatchFn = Callable[[Database, dt.datetime], int]
 
 
@@ -24,6 +26,8 @@ class Job:
     run: BatchFn
     # How often the scheduler starts it.
     every: dt.timedelta
+    # `run-due` runs jobs by rank, then by registration; higher runs later.
+    rank: int = 0
 
 
 def until_done(batch: Callable[..., int]) -> BatchFn:
@@ -64,6 +68,12 @@ CORE_JOBS = (
     Job("reminders", "Announce points that expire within the shop's warning days",
         until_done(lambda session, now: schedule.run_reminder_batch(session, now).total),
         dt.timedelta(hours=1)),
+    Job("birthdays", "Pay birthday points due today in each shop's time zone",
+        until_done(lambda session, now: schedule.run_birthday_batch(session, now).total),
+        dt.timedelta(hours=1)),
+    Job("referrals", "Complete or fail referrals whose friend's order has settled",
+        until_done(lambda session, now: schedule.run_referral_batch(session, now).total),
+        dt.timedelta(minutes=15)),
     Job("ledger_audit", "Prove every cached balance equals its ledger (as `loyalty ledger verify`)",
         _audit_ledger, dt.timedelta(days=1)),
 )
@@ -84,9 +94,8 @@ def register_core_jobs(app: Flask) -> None:
             channels.close()
         return tried
 
-    # Last: it sends what the jobs before it announced.
     register_job(app, Job("notifications", "Send due webhooks and emails; retry failed ones",
-                          notify, dt.timedelta(minutes=1)))
+                          notify, dt.timedelta(minutes=1), rank=LAST))
 
 
 def register_job(app: Flask, job: Job) -> None:
@@ -94,7 +103,8 @@ def register_job(app: Flask, job: Job) -> None:
 
 
 def all_jobs(app: Flask) -> dict[str, Job]:
-    return dict(app.extensions.get(EXTENSION, {}))
+    jobs = app.extensions.get(EXTENSION, {})
+    return {job.name: job for job in sorted(jobs.values(), key=lambda job: job.rank)}
 
 
 def run_job(app: Flask, database: Database, name: str, now: dt.datetime) -> int:

@@ -1,7 +1,7 @@
 """SQLAlchemy models, one module per aggregate; importing this registers them all."""
 from .base import Base, utcnow
 from .credentials import ShopCredentials
-from .customer import CustomerAccount
+from .customer import CustomerAccount, CustomerAddress
 from .delivery import DeliveryStatus, InboundDelivery
 from .email import EmailKind, EmailSettings, EmailTemplate
 from .idempotency import IdempotencyRecord
@@ -12,6 +12,7 @@ from .oauth import UsedOAuthState
 from .order import Order, OrderRefund, OrderStatus
 from .outbox import (DeliveryChannel, EventType, ExpiryReminder, OutboundDelivery, OutboundEvent,
                      OutboundStatus)
+from .referral import Referral, ReferralReason, ReferralStatus
 from .reward import CodeOrigin, CodeStatus, Reward, RewardCode, RewardKind
 from .shop import (ApiKey, ApiKeyScope, AwardOn, ExpiryPolicy, NegativeBalancePolicy, Platform,
                    ProgramSettings, Rounding, Shop, ShopStatus)
@@ -20,12 +21,13 @@ from .webhook import WebhookEndpoint
 
 __all__ = [
     "ApiKey", "ApiKeyScope", "AwardOn", "Base", "CodeOrigin", "CodeStatus", "CustomerAccount",
-    "DeliveryChannel", "DeliveryStatus", "DowngradePolicy", "EmailKind", "EmailSettings",
-    "EmailTemplate", "EntryKind", "EntrySource", "EntryStatus", "EventType", "ExpiryPolicy",
-    "ExpiryReminder", "IdempotencyRecord", "ImportBatch", "ImportRow", "ImportStatus",
-    "InboundDelivery", "LedgerEntry", "LIFETIME_KINDS", "LotAllocation", "NegativeBalancePolicy",
-    "Order", "OrderRefund", "OrderStatus", "OutboundDelivery", "OutboundEvent", "OutboundStatus",
-    "Platform", "ProgramSettings", "Reward", "RewardCode", "RewardKind", "Rounding", "Shop",
-    "ShopCredentials", "ShopStatus", "Tier", "TIER_PROGRESS_KINDS", "TierBasis", "TierChange",
-    "TierChangeReason", "TierWindow", "UsedOAuthState", "utcnow", "WebhookEndpoint",
+    "CustomerAddress", "DeliveryChannel", "DeliveryStatus", "DowngradePolicy", "EmailKind",
+    "EmailSettings", "EmailTemplate", "EntryKind", "EntrySource", "EntryStatus", "EventType",
+    "ExpiryPolicy", "ExpiryReminder", "IdempotencyRecord", "ImportBatch", "ImportRow",
+    "ImportStatus", "InboundDelivery", "LedgerEntry", "LIFETIME_KINDS", "LotAllocation",
+    "NegativeBalancePolicy", "Order", "OrderRefund", "OrderStatus", "OutboundDelivery",
+    "OutboundEvent", "OutboundStatus", "Platform", "ProgramSettings", "Referral", "ReferralReason",
+    "ReferralStatus", "Reward", "RewardCode", "RewardKind", "Rounding", "Shop", "ShopCredentials",
+    "ShopStatus", "Tier", "TIER_PROGRESS_KINDS", "TierBasis", "TierChange", "TierChangeReason",
+    "TierWindow", "UsedOAuthState", "utcnow", "WebhookEndpoint",
 ]

@@ -24,6 +24,8 @@ class CustomerAccount(Base):
               sqlite_where=text("platform_customer_id IS NULL"),
               postgresql_where=text("platform_customer_id IS NULL")),
         Index("ix_customer_accounts_shop_email", "shop_id", "email"),
+        UniqueConstraint("shop_id", "referral_code"),
+        Index("ix_customer_accounts_birthday", "shop_id", "birth_month", "birth_day"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -47,3 +49,25 @@ class CustomerAccount(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     redacted_at: Mapped[dt.datetime | None]
+    # The birthday (the year is optional); when it was last set or moved, and the
+    # year of the last birthday paid, so a year is never paid twice.
+    birth_month: Mapped[int | None]
+    birth_day: Mapped[int | None]
+    birth_year: Mapped[int | None]
+    birthday_set_at: Mapped[dt.datetime | None]
+    birthday_paid_year: Mapped[int | None]
+    # Given on first use; see services.referrals.
+    referral_code: Mapped[str | None] = mapped_column(String(16))
+
+
+class CustomerAddress(Base):
+    """A postal address a platform reported for a customer, kept only as a digest to compare."""
+
+    __tablename__ = "customer_addresses"
+    __table_args__ = (UniqueConstraint("account_id", "digest"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("customer_accounts.id", ondelete="CASCADE"))
+    digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -27,6 +27,10 @@ class EntryKind(str, enum.Enum):
     # An opening balance from a CSV import, and its reversal when the batch is reverted.
     IMPORT = "import"
     IMPORT_REVERT = "import_revert"
+    BIRTHDAY_BONUS = "birthday_bonus"
+    REFERRAL_BONUS = "referral_bonus"
+    # A voided referral's bonus taken back.
+    REFERRAL_CLAWBACK = "referral_clawback"
 
 
 # Kinds that count toward lifetime points: earning and its corrections, not
@@ -36,6 +40,7 @@ LIFETIME_KINDS = frozenset({
     EntryKind.EARN, EntryKind.SIGNUP_BONUS, EntryKind.ADJUSTMENT,
     EntryKind.REFUND_CLAWBACK, EntryKind.CANCEL_CLAWBACK,
     EntryKind.MERGE_IN, EntryKind.MERGE_OUT, EntryKind.TIER_BONUS,
+    EntryKind.BIRTHDAY_BONUS, EntryKind.REFERRAL_BONUS, EntryKind.REFERRAL_CLAWBACK,
 })
 
 # Kinds that count as tier progress on the points basis: a tier's own entry bonus
@@ -58,6 +63,8 @@ class EntrySource(str, enum.Enum):
     REDEMPTION = "redemption"
     EXPIRY = "expiry"
     IMPORT = "import"
+    BIRTHDAY = "birthday"
+    REFERRAL = "referral"
 
 
 class LedgerEntry(Base):

@@ -100,6 +100,14 @@ class ProgramSettings(Base):
     expiry_version: Mapped[int] = mapped_column(default=1)
     # How many days before points expire the customer is reminded; 0 sends no reminder.
     expiry_warning_days: Mapped[int] = mapped_column(default=14)
+    # Points on each birthday; 0 turns birthdays off.
+    birthday_points: Mapped[int] = mapped_column(default=0)
+    referrals_enabled: Mapped[bool] = mapped_column(default=False)
+    # Points the referrer earns when a referral completes.
+    referral_points: Mapped[int] = mapped_column(default=0)
+    # At most ``referral_limit`` referrals per referrer in any ``referral_limit_days`` days.
+    referral_limit: Mapped[int] = mapped_column(default=10)
+    referral_limit_days: Mapped[int] = mapped_column(default=30)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     shop: Mapped[Shop] = relationship(back_populates="settings")

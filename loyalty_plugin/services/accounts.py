@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..events import CustomerRef
 from ..models import CustomerAccount, EntryKind, EntrySource, LedgerEntry, Shop
 from . import ledger
+from .addresses import remember_address
 from .sql import insert_or_none
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,13 @@ def resolve_account(session: Session, shop: Shop, ref: CustomerRef,
     email. When the platform later names the customer, the guest account is
     claimed or merged into theirs, so no points are lost.
     """
+    account = _resolve(session, shop, ref, now)
+    if account is not None and ref.address is not None:
+        remember_address(session, shop, account.id, ref.address, now)
+    return account
+
+
+def _resolve(session: Session, shop: Shop, ref: CustomerRef, now: dt.datetime) -> CustomerAccount | None:
     email = normalise_email(ref.email)
     if email:
         _lock_email(session, shop.id, email)

@@ -12,6 +12,8 @@ from ..models import (CustomerAccount, EntryKind, EntrySource, InboundDelivery, 
                       TierChangeReason)
 from . import ledger, tiers
 from .accounts import normalise_email, resolve_account
+from .addresses import forget_addresses
+from .referrals import forget_friends
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,8 @@ def redact_customer(session: Session, shop: Shop, ref: CustomerRef, order_ids: t
         account.first_name = None
         account.last_name = None
         account.platform_customer_id = None
+        account.birth_month = account.birth_day = account.birth_year = None
+        account.birthday_set_at = None
         account.redacted_at = now
     # The stored delivery bodies carry names, emails and addresses: erase them too.
     conditions = []
@@ -84,6 +88,8 @@ def redact_customer(session: Session, shop: Shop, ref: CustomerRef, order_ids: t
     if account_ids:
         session.execute(update(Order).where(Order.account_id.in_(account_ids)).values(name=None)
                         .execution_options(synchronize_session=False))
+    forget_addresses(session, account_ids)
+    forget_friends(session, shop.id, account_ids, normalise_email(ref.email))
     session.flush()
     log.info("customer redacted shop=%s accounts=%s deliveries=%s", shop.id, account_ids, erased)
     return Outcome(note=f"redacted {len(accounts)} account(s) and {erased} stored delivery body(ies)")

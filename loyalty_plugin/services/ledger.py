@@ -94,9 +94,10 @@ class _FromPolicy:
 FROM_POLICY = _FromPolicy()
 
 # Earning or spending these restarts an inactivity clock; moving points between a
-# customer's own accounts, or getting them back, does not.
+# customer's own accounts, or getting them back, does not. Nor does a birthday: it
+# comes by itself, and would otherwise keep an idle balance from ever expiring.
 ACTIVITY_KINDS = frozenset({EntryKind.EARN, EntryKind.SIGNUP_BONUS, EntryKind.ADJUSTMENT,
-                            EntryKind.TIER_BONUS, EntryKind.REDEEM})
+                            EntryKind.TIER_BONUS, EntryKind.REDEEM, EntryKind.REFERRAL_BONUS})
 
 
 def policy_expiry(session: Session, shop_id: int, available_at: dt.datetime) -> dt.datetime | None:

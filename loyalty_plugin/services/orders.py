@@ -20,7 +20,7 @@ from ..models import (AwardOn, EntryKind, EntrySource, LedgerEntry, LotAllocatio
                       NegativeBalancePolicy, Order, OrderRefund, OrderStatus, Shop, ShopStatus,
                       TierChangeReason)
 from ..rules.earning import Amounts, earn_base, points_for, reversal_target
-from . import ledger, outbox, tiers
+from . import ledger, outbox, referral_progress, tiers
 from .accounts import resolve_account
 from .sql import insert_ignore, insert_or_none
 
@@ -108,7 +108,7 @@ def _record_refund(session: Session, shop_id: int, order: Order, refund: RefundS
 def settle_order(session: Session, shop: Shop, order: Order, now: dt.datetime, *,
                  refunds_possible: bool = True) -> Outcome:
     notes: list[str] = []
-    awarded, reversed_before = order.points_awarded, order.points_reversed
+    awarded, reversed_before, status_before = order.points_awarded, order.points_reversed, order.status
     if order.status is OrderStatus.OPEN:
         _maybe_award(session, shop, order, now, notes)
     if refunds_possible and order.status in (OrderStatus.AWARDED, OrderStatus.CANCELLED):
@@ -133,6 +133,11 @@ def settle_order(session: Session, shop: Shop, order: Order, now: dt.datetime, *
         tiers.evaluate_account(session, shop, order.account_id, now, trigger=TierChangeReason.REVERSAL)
     elif order.account_id is not None and order.points_awarded != awarded:
         tiers.evaluate_account(session, shop, order.account_id, now, trigger=TierChangeReason.PROMOTION)
+    cancelled = order.status is OrderStatus.CANCELLED and status_before is not OrderStatus.CANCELLED
+    if order.account_id is not None and (order.points_awarded != awarded or cancelled
+                                         or order.points_reversed != reversed_before):
+        referral_progress.follow_order(session, shop, order, now,
+                                       newly_awarded=order.points_awarded != awarded)
     return outcome
 
 

@@ -134,3 +134,18 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def referral_completed(session: Session, referral: Any, now: dt.datetime) -> None:
+    referrer = session.get(CustomerAccount, referral.referrer_account_id)
+    friend = (session.get(CustomerAccount, referral.friend_account_id)
+              if referral.friend_account_id is not None else None)
+    if referrer is None:
+        return
+    emit(session, referral.shop_id, EventType.REFERRAL_COMPLETED, {
+        "referrer": customer_ref(referrer), "friend": customer_ref(friend) if friend else None,
+        "referral_id": referral.id,
+        "order_id": referral.order.platform_order_id if referral.order is not None else None,
+        "points": referral.referrer_points,
+    }, key=f"referral:{referral.id}:completed", now=now, account_id=referrer.id)
+

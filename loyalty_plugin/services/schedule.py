@@ -1,4 +1,5 @@
-"""Work that comes due with time: pending points maturing, tier statuses running out, expiry.
+"""Work that comes due with time: pending points maturing, tier statuses running out, expiry
+and its reminders, birthdays, referrals whose friend's order has settled.
 
 Each function does one batch in the caller's transaction and returns how much it
 did, so the caller commits per batch and loops until nothing is left. Every step
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import EntryStatus, LedgerEntry, Shop, ShopStatus, TierChangeReason
-from . import expiry, ledger, reminders, tiers
+from . import birthdays, expiry, ledger, referral_progress, reminders, tiers
 
 
 @dataclass
@@ -24,19 +25,24 @@ class DueWork:
     restamped: int = 0
     expired: int = 0
     reminded: int = 0
+    birthdays_paid: int = 0
+    referrals_settled: int = 0
 
     @property
     def total(self) -> int:
-        return (self.matured + self.reevaluated + self.rolled_over + self.restamped + self.expired
-                + self.reminded)
+        return sum(getattr(self, name) for name in _COUNTS)
 
     def add(self, other: DueWork) -> None:
-        for name in ("matured", "reevaluated", "rolled_over", "restamped", "expired", "reminded"):
+        for name in _COUNTS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
+_COUNTS = ("matured", "reevaluated", "rolled_over", "restamped", "expired", "reminded",
+           "birthdays_paid", "referrals_settled")
+
+
 def mature_due_points(session: Session, now: dt.datetime, *, limit: int = 500) -> int:
-    """Make due pending lots available, then let the points count toward tiers."""
+    """Make due pending lots available, then let the points count toward tiers and referrals."""
     due = session.execute(select(LedgerEntry.account_id, LedgerEntry.shop_id).where(
         LedgerEntry.status == EntryStatus.PENDING, LedgerEntry.points > 0,
         LedgerEntry.matures_at <= now).distinct().limit(limit)).all()
@@ -46,6 +52,7 @@ def mature_due_points(session: Session, now: dt.datetime, *, limit: int = 500) -
         shop = session.get(Shop, shop_id)
         if count and shop is not None:
             tiers.evaluate_account(session, shop, account_id, now, trigger=TierChangeReason.PROMOTION)
+            referral_progress.follow_matured(session, shop, account_id, now)
         matured += count
     return matured
 
@@ -74,6 +81,24 @@ def run_reminder_batch(session: Session, now: dt.datetime, *, limit: int = 500) 
     for shop in _active_shops(session):
         work.reminded += reminders.remind_expiring(session, shop, now, limit=limit)
     return work
+
+
+def birthdays_due(session: Session, now: dt.datetime, limit: int = 500) -> int:
+    """Pay one batch of the birthdays due today in each shop's time zone; returns how many."""
+    return birthdays.pay_due_birthdays(session, now, limit=limit)
+
+
+def run_birthday_batch(session: Session, now: dt.datetime, *, limit: int = 500) -> DueWork:
+    return DueWork(birthdays_paid=birthdays_due(session, now, limit))
+
+
+def referrals_due(session: Session, now: dt.datetime, limit: int = 500) -> int:
+    """Complete or fail one batch of referrals whose friend's order has settled; returns how many."""
+    return referral_progress.settle_due(session, now, limit=limit)
+
+
+def run_referral_batch(session: Session, now: dt.datetime, *, limit: int = 500) -> DueWork:
+    return DueWork(referrals_settled=referrals_due(session, now, limit))
 
 
 def _active_shops(session: Session) -> list[Shop]:
