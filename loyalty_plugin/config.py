@@ -18,6 +18,8 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "DB_MAX_OVERFLOW": (5, int),
     "LOG_LEVEL": ("INFO", str),
     "SCHEMA_CHECK": (True, lambda v: str(v).lower() in {"1", "true", "yes", "on"}),
+    # Seconds a redemption waits for the platform to create its code.
+    "PROVIDER_TIMEOUT": (30.0, float),
 }
 
 

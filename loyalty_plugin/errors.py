@@ -32,6 +32,21 @@ class ErrorCode(str, enum.Enum):
     CONFLICT = "conflict"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     INSUFFICIENT_POINTS = "insufficient_points"
+    PROVIDER_UNAVAILABLE = "provider_unavailable"
+    PROVIDER_REJECTED = "provider_rejected"
+    PROVIDER_NOT_CONFIGURED = "provider_not_configured"
+    REWARD_NOT_FOUND = "reward_not_found"
+    REWARD_INACTIVE = "reward_inactive"
+    REWARD_ARCHIVED = "reward_archived"
+    INVALID_POINTS_AMOUNT = "invalid_points_amount"
+    POINTS_BELOW_MINIMUM = "points_below_minimum"
+    TIER_REQUIRED = "tier_required"
+    REDEMPTION_LIMIT_REACHED = "redemption_limit_reached"
+    REDEMPTION_IN_PROGRESS = "redemption_in_progress"
+    CODE_NOT_FOUND = "code_not_found"
+    CODE_NOT_USABLE = "code_not_usable"
+    CODE_ALREADY_USED = "code_already_used"
+    CODE_NOT_CANCELLABLE = "code_not_cancellable"
     INTERNAL_ERROR = "internal_error"
 
 
@@ -85,6 +100,34 @@ class Unprocessable(LoyaltyError):
 class InsufficientPoints(LoyaltyError):
     status = 422
     code = ErrorCode.INSUFFICIENT_POINTS
+
+
+class ProviderError(LoyaltyError):
+    """A shop platform's API (or Stripe's) failed us; messages never carry credentials."""
+
+    status = 502
+    code = ErrorCode.PROVIDER_REJECTED
+
+
+class ProviderUnavailable(ProviderError):
+    """Timeouts, connection errors, 429 and 5xx after retries: trying again later may work."""
+
+    status = 503
+    code = ErrorCode.PROVIDER_UNAVAILABLE
+
+
+class ProviderRejected(ProviderError):
+    """The platform refused the request (4xx other than 429): retrying the same will not help."""
+
+    status = 502
+    code = ErrorCode.PROVIDER_REJECTED
+
+
+class ProviderNotConfigured(ProviderError):
+    """The shop has no usable API credentials; 503 so a platform retries once they are set."""
+
+    status = 503
+    code = ErrorCode.PROVIDER_NOT_CONFIGURED
 
 
 _HTTP_CODES = {

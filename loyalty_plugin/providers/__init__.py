@@ -1,0 +1,1 @@
+"""Outbound adapters to the shop platforms: one interface, one module per platform."""
