@@ -4,9 +4,11 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 
 from .customers import bp as customers_bp
+from .rewards import bp as rewards_bp
 
 
 def register(app: Flask) -> None:
     api = Blueprint("api", __name__, url_prefix="/api/v1")
     api.register_blueprint(customers_bp)
+    api.register_blueprint(rewards_bp)
     app.register_blueprint(api)
