@@ -9,10 +9,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
-from . import migrate
+from . import code_jobs, migrate
 from .db import get_db
 from .errors import LoyaltyError
 from .models import Platform, utcnow
+from .providers.discounts import discount_provider
 from .services import ledger
 from .services.shops import create_shop
 
@@ -122,7 +123,7 @@ def jobs_cli() -> None:
 @jobs_cli.command("run-due")
 @migrate.requires_schema
 def jobs_run_due() -> None:
-    """Run what is due now (the cron entry point): mature pending points."""
+    """Run what is due now (the cron entry point): mature pending points, settle and expire codes."""
     total = 0
     while True:
         with get_db().transaction() as session:
@@ -131,6 +132,11 @@ def jobs_run_due() -> None:
         if matured == 0:
             break
     click.echo(f"Matured {total} pending lot(s).")
+    timeout = float(current_app.config["LOYALTY_PROVIDER_TIMEOUT"])
+    issued, failed = code_jobs.settle_stale_codes(get_db(), utcnow(), timeout=timeout,
+                                                  factory=discount_provider)
+    click.echo(f"Settled {issued + failed} stalled code(s): {issued} issued, {failed} failed.")
+    click.echo(f"Expired {code_jobs.expire_all_codes(get_db(), utcnow())} code(s).")
 
 
 @click.command("serve")

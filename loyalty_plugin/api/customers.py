@@ -19,7 +19,7 @@ from .helpers import api_key, idempotent, json_body
 bp = Blueprint("customers", __name__)
 
 
-def _account(shop_id: int, external_id: str) -> CustomerAccount:
+def customer_account(shop_id: int, external_id: str) -> CustomerAccount:
     account = find_by_external_id(get_session(), shop_id, external_id[:64])
     if account is None:
         raise NotFound(f"No customer with id {external_id[:64]!r} in this shop.",
@@ -30,14 +30,14 @@ def _account(shop_id: int, external_id: str) -> CustomerAccount:
 @bp.get("/customers/<external_id>")
 def get_customer(external_id: str):
     key = api_key()
-    return CustomerSchema().dump(_account(key.shop_id, external_id))
+    return CustomerSchema().dump(customer_account(key.shop_id, external_id))
 
 
 @bp.get("/customers/<external_id>/activity")
 def get_activity(external_id: str):
     key = api_key()
     page = PageQuerySchema().load(request.args)
-    account = _account(key.shop_id, external_id)
+    account = customer_account(key.shop_id, external_id)
     entries, next_cursor = list_activity(get_session(), shop_id=key.shop_id, account_id=account.id,
                                          limit=page["limit"], cursor=page["cursor"])
     return {"items": LedgerEntrySchema(many=True).dump(entries),
@@ -48,7 +48,7 @@ def get_activity(external_id: str):
 def create_adjustment(external_id: str):
     key = api_key(write=True)
     data = AdjustmentSchema().load(json_body())
-    account = _account(key.shop_id, external_id)
+    account = customer_account(key.shop_id, external_id)
 
     def adjust(reference: str | None, now: dt.datetime) -> tuple[dict, int]:
         entry = adjust_points(get_session(), account, points=data["points"], reason=data["reason"],
