@@ -10,6 +10,7 @@ import logging
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..errors import (ErrorCode, ProviderError, ProviderNotConfigured, ProviderRejected,
                       ProviderUnavailable)
@@ -50,10 +51,15 @@ def issue(session: Session, shop: Shop, account: CustomerAccount, code: RewardCo
 
 def record_issue(session: Session, code: RewardCode, reference: str, now: dt.datetime) -> RewardCode:
     # Conditional: a code settled meanwhile (used, or failed by a job) keeps that state.
-    session.execute(update(RewardCode).where(
+    values = dict(status=CodeStatus.ISSUED, platform_ref=str(reference)[:255], issued_at=now)
+    changed = session.execute(update(RewardCode).where(
         RewardCode.id == code.id, RewardCode.status == CodeStatus.PENDING,
-    ).values(status=CodeStatus.ISSUED, platform_ref=str(reference)[:255], issued_at=now)
-        .execution_options(synchronize_session=False))
+    ).values(**values).execution_options(synchronize_session=False)).rowcount
+    if changed and code in session:
+        # The row was as this session knows it but for these columns: no read needed.
+        for name, value in values.items():
+            set_committed_value(code, name, value)
+        return code
     return _reload(session, code.id)
 
 

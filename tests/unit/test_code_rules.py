@@ -24,7 +24,7 @@ def test_alphabet_has_no_lookalikes_and_32_distinct_symbols():
     assert set(ALPHABET) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
-def test_generated_code_is_prefix_and_three_groups_of_four():
+def test_a_new_code_is_the_prefix_and_three_groups_of_four():
     code = generate_code("BLUE")
     assert re.fullmatch(rf"BLUE-[{ALPHABET}]{{4}}-[{ALPHABET}]{{4}}-[{ALPHABET}]{{4}}", code), code
     assert len(code.replace("-", "")) == len("BLUE") + RANDOM_LENGTH
