@@ -5,12 +5,14 @@ from flask import Blueprint, Flask
 
 from .codes import bp as codes_bp
 from .customers import bp as customers_bp
+from .helpers import reject_nul_characters
 from .redemptions import bp as redemptions_bp
 from .rewards import bp as rewards_bp
 
 
 def register(app: Flask) -> None:
     api = Blueprint("api", __name__, url_prefix="/api/v1")
+    api.before_request(reject_nul_characters)
     api.register_blueprint(customers_bp)
     api.register_blueprint(rewards_bp)
     api.register_blueprint(redemptions_bp)

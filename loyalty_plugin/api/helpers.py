@@ -37,7 +37,34 @@ def json_body() -> dict[str, Any]:
         raise BadRequest(f"The body is not valid JSON: {exc}", code=ErrorCode.INVALID_JSON) from None
     if not isinstance(payload, dict):
         raise BadRequest("The body must be a JSON object.", code=ErrorCode.INVALID_JSON)
+    if _holds_nul(payload):
+        raise BadRequest("Text in the body must not contain NUL characters.",
+                         code=ErrorCode.INVALID_JSON)
     return payload
+
+
+def reject_nul_characters() -> None:
+    """PostgreSQL text cannot hold NUL: refuse it at the door instead of failing in the database."""
+    parts = [*(request.view_args or {}).values(), *request.args.values(),
+             *request.args.keys(), *request.headers.values()]
+    if any(isinstance(part, str) and "\x00" in part for part in parts):
+        raise BadRequest("The URL, query or headers contain a NUL character.")
+
+
+def _holds_nul(payload: Any) -> bool:
+    # A stack, not recursion: the body may nest as deep as the JSON parser allowed.
+    stack = [payload]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return True
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
 
 
 def idempotency_key() -> str | None:
