@@ -37,8 +37,8 @@ def json_body() -> dict[str, Any]:
         raise BadRequest(f"The body is not valid JSON: {exc}", code=ErrorCode.INVALID_JSON) from None
     if not isinstance(payload, dict):
         raise BadRequest("The body must be a JSON object.", code=ErrorCode.INVALID_JSON)
-    if _holds_nul(payload):
-        raise BadRequest("Text in the body must not contain NUL characters.",
+    if _holds_unstorable_text(payload):
+        raise BadRequest("Text in the body must be valid Unicode without NUL characters.",
                          code=ErrorCode.INVALID_JSON)
     return payload
 
@@ -51,13 +51,14 @@ def reject_nul_characters() -> None:
         raise BadRequest("The URL, query or headers contain a NUL character.")
 
 
-def _holds_nul(payload: Any) -> bool:
+def _holds_unstorable_text(payload: Any) -> bool:
+    """NUL, or a lone surrogate (JSON's "\\ud800"), which has no UTF-8 form."""
     # A stack, not recursion: the body may nest as deep as the JSON parser allowed.
     stack = [payload]
     while stack:
         value = stack.pop()
         if isinstance(value, str):
-            if "\x00" in value:
+            if "\x00" in value or not _encodable(value):
                 return True
         elif isinstance(value, dict):
             stack.extend(value.keys())
@@ -99,3 +100,11 @@ def idempotent(shop_id: int, scope: str, payload: dict[str, Any],
         idempotency.store(record, status, body)
     session.commit()
     return body, status
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

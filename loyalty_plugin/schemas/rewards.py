@@ -24,6 +24,9 @@ class Money(fields.Decimal):
         amount = super()._deserialize(value, attr, data, **kwargs)
         if amount.as_tuple().exponent < -4:  # type: ignore[operator]
             raise ValidationError("At most 4 decimal places.")
+        # adjusted() reads the exponent without arithmetic, which would overflow on "1E+999999999".
+        if amount.adjusted() > MAX_MONEY.adjusted():
+            raise ValidationError(f"Must be at most {MAX_MONEY}.")
         return amount.quantize(SCALE)
 
 

@@ -180,6 +180,8 @@ def test_use_refuses_codes_that_cannot_be_applied(client, session, native):
     ({"order_id": "1"}, "subtotal"),
     ({"order_id": "1", "subtotal": -1}, "subtotal"),
     ({"order_id": "1", "subtotal": "lots"}, "subtotal"),
+    ({"order_id": "1", "subtotal": "1E+999999999"}, "subtotal"),
+    ({"order_id": "1", "subtotal": 1e300}, "subtotal"),
     ({"order_id": "", "subtotal": 5}, "order_id"),
     ({"order_id": 7, "subtotal": 5}, "order_id"),
 ])

@@ -1,4 +1,4 @@
-"""NUL characters, which PostgreSQL text cannot store, are a 400 anywhere in an API request."""
+"""Text PostgreSQL cannot store (NUL; in JSON also lone surrogates) is a 400 anywhere in a request."""
 from __future__ import annotations
 
 import pytest
@@ -36,11 +36,13 @@ REQUESTS = [
     ("get", "/api/v1/customers/c%00", None, {}),
     ("get", "/api/v1/rewards?active=%00", None, {}),
     ("post", "/api/v1/customers/c1/adjustments", {"points": 1, "reason": "x\u0000"}, {}),
+    ("post", "/api/v1/rewards", {"name": "a\ud800", "kind": "free_shipping", "points_cost": 5}, {}),
+    ("post", "/api/v1/codes/validate", {"code": "A\udfff", "subtotal": 1}, {}),
 ]
 
 
 @pytest.mark.parametrize("method, url, body, headers", REQUESTS)
-def test_nul_characters_are_refused_before_they_reach_the_database(client, session, setup, method,
+def test_unstorable_text_is_refused_before_it_reaches_the_database(client, session, setup, method,
                                                                   url, body, headers):
     shop, key, _ = setup
     send = getattr(client, method)
