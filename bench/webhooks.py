@@ -89,6 +89,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -420,22 +421,31 @@ def _raw_request(shop_id: int, secret: str, delivery_id: str, body: bytes) -> by
     return head.encode() + body
 
 
-def write_requests(prefix: Path, *, count: int, threads: int, run_id: str, first_id: int,
-                   shop_id: int, secret: str, payload: str) -> None:
-    """``count`` distinct signed deliveries, dealt round-robin to one file per wrk thread."""
-    make = PAYLOADS[payload]
+def write_request_files(prefix: Path, threads: int, requests: Iterable[bytes]) -> None:
+    """Raw HTTP requests dealt round-robin to one file per wrk thread, as webhooks.lua reads them."""
     files = [open(f"{prefix}.{t}", "wb") for t in range(threads)]
     try:
-        for n in range(count):
-            order_id = first_id + n
-            body = json.dumps(make(order_id, order_id), separators=(",", ":")).encode()
-            data = _raw_request(shop_id, secret, f"bench-{run_id}-{n}", body)
+        for n, data in enumerate(requests):
             out = files[n % threads]
             out.write(b"%d\n" % len(data))
             out.write(data)
     finally:
         for f in files:
             f.close()
+
+
+def write_requests(prefix: Path, *, count: int, threads: int, run_id: str, first_id: int,
+                   shop_id: int, secret: str, payload: str) -> None:
+    """``count`` distinct signed deliveries, one file per wrk thread."""
+    make = PAYLOADS[payload]
+
+    def requests() -> Iterator[bytes]:
+        for n in range(count):
+            order_id = first_id + n
+            body = json.dumps(make(order_id, order_id), separators=(",", ":")).encode()
+            yield _raw_request(shop_id, secret, f"bench-{run_id}-{n}", body)
+
+    write_request_files(prefix, threads, requests())
 
 
 # --------------------------------------------------------------------------- statement count
@@ -797,11 +807,14 @@ def report(results: list[tuple[Result, Result]], count: StatementCount | None, p
     return status
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+def build_parser(description: str | None = None,
+                 default_db_url: str = DEFAULT_DB_URL) -> argparse.ArgumentParser:
+    """The command line of this benchmark; bench/redeem.py adds its own options to it."""
     cores = os.cpu_count() or 1
     default_config = f"sync:{min(2 * cores + 1, 9)}"
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+    p = argparse.ArgumentParser(description=description or __doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.set_defaults(default_db_url=default_db_url)
     p.add_argument("-c", "--concurrency", type=int, default=16, help="concurrent senders (wrk -c)")
     p.add_argument("-d", "--duration", type=float, default=10.0, help="seconds measured per target")
     p.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each run")
@@ -824,7 +837,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="the machine counts as quiet below this busy share of all cores")
     p.add_argument("--log-level", default="INFO", help="LOYALTY_LOG_LEVEL for the service")
     p.add_argument("--database-url", default=None,
-                   help=f"SQLAlchemy URL of the benchmark database (default {DEFAULT_DB_URL})")
+                   help=f"SQLAlchemy URL of the benchmark database (default {default_db_url})")
     p.add_argument("--no-recreate", dest="recreate", action="store_false",
                    help="do not drop and recreate the database; upgrade and use it as it is")
     p.add_argument("--target", help="URL of an already running service to measure instead of "
@@ -837,9 +850,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--show-statements", action="store_true",
                    help="print the SQL the service ran for the counted delivery")
     p.add_argument("--keep-files", action="store_true", help="keep request files and server logs")
-    args = p.parse_args(argv)
+    return p
+
+
+def finish_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.Namespace:
+    """Defaults that depend on other options, and the checks argparse cannot make."""
+    cores = os.cpu_count() or 1
     args.database_url_given = args.database_url is not None
-    args.database_url = args.database_url or DEFAULT_DB_URL
+    args.database_url = args.database_url or args.default_db_url
     if args.configs:
         args.configs = [ServerConfig.parse(c) for c in args.configs.split(",") if c.strip()]
     else:
@@ -851,6 +869,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if shutil.which("wrk") is None:
         p.error("wrk is not installed (apt-get install wrk)")
     return args
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = build_parser()
+    return finish_args(p, p.parse_args(argv))
 
 
 def main(argv: list[str] | None = None) -> int:

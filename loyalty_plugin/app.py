@@ -23,6 +23,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     database = db.init_app(app, app.config.get("LOYALTY_DATABASE"))
     register_error_handlers(app)
     register_jobs(app)
+    register_providers(app)
     register_blueprints(app)
     register_cli(app)
     if app.config["LOYALTY_SCHEMA_CHECK"]:
@@ -54,6 +55,13 @@ class RowId(IntegerConverter):
     def to_python(self, value: str) -> int:
         number = super().to_python(value)
         return number if number <= 2 ** 63 - 1 else 0
+
+
+def register_providers(app: Flask) -> None:
+    from .providers import discounts
+
+    # LOYALTY_DISCOUNT_PROVIDERS: a callable shop -> provider, for tests and custom set-ups.
+    discounts.init_app(app, app.config.get("LOYALTY_DISCOUNT_PROVIDERS"))
 
 
 def register_blueprints(app: Flask) -> None:

@@ -35,6 +35,8 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "WEBHOOK_ALLOW_LOOPBACK": (False, _flag),
     # smtp://user:password@host:port (STARTTLS when offered) or smtps://... (TLS); empty: no email.
     "SMTP_URL": ("", str),
+    # Seconds a redemption waits for the platform to create its code.
+    "PROVIDER_TIMEOUT": (30.0, float),
 }
 
 

@@ -4,17 +4,22 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 
 from .birthdays import bp as birthdays_bp
+from .codes import bp as codes_bp
 from .customers import bp as customers_bp
 from .email import bp as email_bp
 from .expiry import bp as expiry_bp
 from .exports import bp as exports_bp
+from .helpers import reject_nul_characters
+from .redemptions import bp as redemptions_bp
 from .referrals import bp as referrals_bp
+from .rewards import bp as rewards_bp
 from .tiers import bp as tiers_bp
 from .webhooks import bp as webhooks_bp
 
 
 def register(app: Flask) -> None:
     api = Blueprint("api", __name__, url_prefix="/api/v1")
+    api.before_request(reject_nul_characters)
     api.register_blueprint(customers_bp)
     api.register_blueprint(tiers_bp)
     api.register_blueprint(expiry_bp)
@@ -23,4 +28,7 @@ def register(app: Flask) -> None:
     api.register_blueprint(exports_bp)
     api.register_blueprint(birthdays_bp)
     api.register_blueprint(referrals_bp)
+    api.register_blueprint(rewards_bp)
+    api.register_blueprint(redemptions_bp)
+    api.register_blueprint(codes_bp)
     app.register_blueprint(api)

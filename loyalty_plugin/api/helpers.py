@@ -37,7 +37,35 @@ def json_body() -> dict[str, Any]:
         raise BadRequest(f"The body is not valid JSON: {exc}", code=ErrorCode.INVALID_JSON) from None
     if not isinstance(payload, dict):
         raise BadRequest("The body must be a JSON object.", code=ErrorCode.INVALID_JSON)
+    if _holds_unstorable_text(payload):
+        raise BadRequest("Text in the body must be valid Unicode without NUL characters.",
+                         code=ErrorCode.INVALID_JSON)
     return payload
+
+
+def reject_nul_characters() -> None:
+    """PostgreSQL text cannot hold NUL: refuse it at the door instead of failing in the database."""
+    parts = [*(request.view_args or {}).values(), *request.args.values(),
+             *request.args.keys(), *request.headers.values()]
+    if any(isinstance(part, str) and "\x00" in part for part in parts):
+        raise BadRequest("The URL, query or headers contain a NUL character.")
+
+
+def _holds_unstorable_text(payload: Any) -> bool:
+    """NUL, or a lone surrogate (JSON's "\\ud800"), which has no UTF-8 form."""
+    # A stack, not recursion: the body may nest as deep as the JSON parser allowed.
+    stack = [payload]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value or not _encodable(value):
+                return True
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
 
 
 def idempotency_key() -> str | None:
@@ -72,3 +100,11 @@ def idempotent(shop_id: int, scope: str, payload: dict[str, Any],
         idempotency.store(record, status, body)
     session.commit()
     return body, status
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from flask import Flask
 
 from ..db import Database
+from ..providers.discounts import discount_provider
 from ..services import dispatch, ledger, schedule
+from . import codes
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +96,14 @@ def register_core_jobs(app: Flask) -> None:
             channels.close()
         return tried
 
+    def settle_codes(database: Database, now: dt.datetime) -> int:
+        timeout = float(app.config["LOYALTY_PROVIDER_TIMEOUT"])
+        issued, failed = codes.settle_stale_codes(
+            database, now, timeout=timeout, factory=lambda shop: discount_provider(shop, app))
+        return issued + failed + codes.expire_all_codes(database, now)
+
+    register_job(app, Job("codes", "Settle codes whose platform call never finished; expire old codes",
+                          settle_codes, dt.timedelta(minutes=5)))
     register_job(app, Job("notifications", "Send due webhooks and emails; retry failed ones",
                           notify, dt.timedelta(minutes=1), rank=LAST))
 
