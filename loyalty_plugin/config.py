@@ -20,6 +20,9 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "DB_MAX_OVERFLOW": (5, int),
     "LOG_LEVEL": ("INFO", str),
     "SCHEMA_CHECK": (True, lambda v: str(v).lower() in {"1", "true", "yes", "on"}),
+    # Redemptions one storefront customer may attempt per window, and the window in seconds.
+    "WIDGET_REDEEM_LIMIT": (5, int),
+    "WIDGET_REDEEM_WINDOW": (60, int),
 }
 
 

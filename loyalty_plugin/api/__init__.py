@@ -5,10 +5,12 @@ from flask import Blueprint, Flask
 
 from .customers import bp as customers_bp
 from .tiers import bp as tiers_bp
+from .widget_settings import bp as widget_settings_bp
 
 
 def register(app: Flask) -> None:
     api = Blueprint("api", __name__, url_prefix="/api/v1")
     api.register_blueprint(customers_bp)
     api.register_blueprint(tiers_bp)
+    api.register_blueprint(widget_settings_bp)
     app.register_blueprint(api)
