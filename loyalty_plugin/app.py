@@ -48,11 +48,13 @@ def register_logging(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     # The only place the core reaches into the edge packages.
     import webhooks
+    import widgets
 
     from . import api
 
     api.register(app)
     webhooks.register(app)
+    widgets.register(app)
 
     @app.get("/healthz")
     def healthz():
