@@ -65,8 +65,9 @@ def seed_demo(session: Session, *, storefront_origin: str, now: dt.datetime) -> 
     return DemoShop(shop.id, shop.webhook_secret, shop.widget_secret, DEMO_CUSTOMER)
 
 
-def sample_snapshot(order_id: str, customer_id: str, subtotal: str, at: dt.datetime) -> OrderSnapshot:
-    customer = CustomerRef(platform_id=customer_id, email="ada@example.com", first_name="Ada",
+def sample_snapshot(order_id: str, customer_id: str, subtotal: str, at: dt.datetime, *,
+                    first_name: str = "Ada", email: str = "ada@example.com") -> OrderSnapshot:
+    customer = CustomerRef(platform_id=customer_id, email=email, first_name=first_name,
                            last_name="Lovelace")
     return OrderSnapshot(order_id=order_id, customer=customer, amounts=Amounts(items=Decimal(subtotal)),
                          currency="USD", is_paid=True, is_fulfilled=False, is_cancelled=False,
