@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import tempfile
 import threading
 import time
 from pathlib import Path
 
 import click
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from loyalty_plugin.app import create_app
 from loyalty_plugin.db import get_db
@@ -36,6 +37,13 @@ def demo_cli(ctx: click.Context, host: str, api_port: int, storefront_port: int)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+class _QuietHandler(WSGIRequestHandler):
+    """No line per request: the instructions printed at the start stay readable."""
+
+    def log_request(self, *args, **kwargs) -> None:
+        pass
+
+
 def _run(host: str, api_port: int, storefront_port: int, workdir: Path) -> None:
     api_origin = f"http://{host}:{api_port}"
     storefront_origin = f"http://{host}:{storefront_port}"
@@ -49,34 +57,39 @@ def _run(host: str, api_port: int, storefront_port: int, workdir: Path) -> None:
     storefront = create_storefront(api_origin=api_origin, shop_id=demo.shop_id,
                                    widget_secret=demo.widget_secret, customer_id=demo.customer_id)
     try:
-        servers = [make_server(host, api_port, app, threaded=True),
-                   make_server(host, storefront_port, storefront, threaded=True)]
+        servers = [make_server(host, api_port, app, threaded=True, request_handler=_QuietHandler),
+                   make_server(host, storefront_port, storefront, threaded=True,
+                               request_handler=_QuietHandler)]
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}: {exc}") from None
     threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
     for thread in threads:
         thread.start()
-    click.echo(f"""Loyalty demo: shop {demo.shop_id} ({DEMO_DOMAIN}), database {workdir / 'demo.db'}
-
-  Storefront, signed in as Ada (customer {demo.customer_id}):  {storefront_origin}/
-  Storefront as a guest:                                {storefront_origin}/?guest=1
-  Storefront in French:                                 {storefront_origin}/?lang=fr
-  Service and widget API:                               {api_origin}
-
+    links = ((f"Storefront, signed in as Ada (customer {demo.customer_id}):", f"{storefront_origin}/"),
+             ("Storefront as a guest:", f"{storefront_origin}/?guest=1"),
+             ("Storefront in French:", f"{storefront_origin}/?lang=fr"),
+             ("Service and widget API:", api_origin))
+    click.echo(f"Loyalty demo: shop {demo.shop_id} ({DEMO_DOMAIN}), database {workdir / 'demo.db'}\n")
+    for label, url in links:
+        click.echo(f"  {label:<46} {url}")
+    click.echo(f"""
 Send Ada a signed sample order (a Shopify orders/paid webhook), then reopen the panel:
 
   loyalty demo order --api {api_origin} --shop {demo.shop_id} --secret {demo.webhook_secret} \\
       --customer {demo.customer_id} --amount 42.50
 
 Press Ctrl-C to stop (the demo database is deleted).""")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        while all(t.is_alive() for t in threads):
-            time.sleep(0.5)
+        while not stop.wait(0.5) and all(t.is_alive() for t in threads):
+            pass
     except KeyboardInterrupt:
         click.echo("\nStopping.")
     finally:
         for server in servers:
             server.shutdown()
+            server.server_close()
 
 
 @demo_cli.command("order")
