@@ -23,6 +23,8 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     # Redemptions one storefront customer may attempt per window, and the window in seconds.
     "WIDGET_REDEEM_LIMIT": (5, int),
     "WIDGET_REDEEM_WINDOW": (60, int),
+    # Seconds a worker keeps a shop's tiers and rewards for the storefront (public data).
+    "WIDGET_CATALOG_TTL": (30.0, float),
 }
 
 

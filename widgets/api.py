@@ -11,8 +11,7 @@ from loyalty_plugin.errors import ErrorCode, Forbidden, NotFound, Unauthorized
 from loyalty_plugin.models import CustomerAccount, Shop, ShopStatus, WidgetSettings, utcnow
 from loyalty_plugin.services import storefront
 from loyalty_plugin.services.accounts import find_by_external_id
-from loyalty_plugin.services.shops import get_shop
-from loyalty_plugin.services.widget_settings import get_widget_settings
+from loyalty_plugin.services.widget_settings import shop_with_widget_settings
 
 from . import redeem
 from .assets import assets_version
@@ -25,8 +24,22 @@ from .theme import accent_text_color, text_color_on
 
 bp = Blueprint("widget_api", __name__, url_prefix="/widget/v1/<int:shop_id>")
 
+
+@bp.record_once
+def _make_catalog_cache(state) -> None:
+    # One per app: a test's app never sees another app's shops.
+    state.app.extensions[CATALOG_KEY] = storefront.CatalogCache(
+        ttl=state.app.config["LOYALTY_WIDGET_CATALOG_TTL"])
+
+CATALOG_KEY = "widget_catalog"
 PUBLIC_MAX_AGE = 300
 PRIVATE_MAX_AGE = 20
+# Schemas hold no request state; building them is not free, so each is built once.
+_CONFIG = ConfigSchema()
+_GUEST = GuestSummarySchema()
+_CUSTOMER = CustomerSummarySchema()
+_ESTIMATE_QUERY = EstimateQuerySchema()
+_REDEEM = RedeemSchema()
 
 
 @dataclass(frozen=True)
@@ -43,11 +56,10 @@ def _pull_shop_id(_endpoint: str | None, values: dict | None) -> None:
 
 @bp.before_request
 def _load_shop() -> None:
-    session = get_session()
-    shop = get_shop(session, g.widget_shop_id)
-    if shop is None or shop.status is not ShopStatus.ACTIVE:
+    found = shop_with_widget_settings(get_session(), g.widget_shop_id)
+    if found is None or found[0].status is not ShopStatus.ACTIVE:
         raise NotFound("No such shop.", code=ErrorCode.SHOP_NOT_FOUND)
-    settings = get_widget_settings(session, shop.id)
+    shop, settings = found
     origin = request.headers.get("Origin")
     allowed = allowed_origins(shop, settings, [current_app.config["LOYALTY_PUBLIC_URL"]])
     if not origin_allowed(origin, allowed):
@@ -63,6 +75,10 @@ def _headers(response: Response) -> Response:
         add_cors_headers(response, context.origin, preflight=request.method == "OPTIONS")
     response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+def _catalog() -> storefront.CatalogCache:
+    return current_app.extensions[CATALOG_KEY]
 
 
 def _customer() -> CustomerAccount | None:
@@ -93,7 +109,7 @@ def config() -> Response:
     context: WidgetContext = g.widget
     settings = context.settings
     locale = resolve_locale(settings.locale, request.args.get("lang"))
-    body = ConfigSchema().dump({
+    body = _CONFIG.dump({
         "shop_id": context.shop.id, "currency": context.shop.currency, "locale": locale,
         "messages": messages(locale),
         "theme": {"primary": settings.primary_color, "on_primary": text_color_on(settings.primary_color),
@@ -110,16 +126,16 @@ def summary() -> Response:
     session = get_session()
     account = _customer()
     if account is None:
-        program = storefront.program_view(session, g.widget.shop)
-        return _cached(GuestSummarySchema().dump(program), private=False, max_age=PUBLIC_MAX_AGE)
-    view = storefront.customer_view(session, g.widget.shop, account, utcnow())
-    return _cached(CustomerSummarySchema().dump(view), private=True, max_age=PRIVATE_MAX_AGE)
+        program = storefront.program_view(session, g.widget.shop, _catalog())
+        return _cached(_GUEST.dump(program), private=False, max_age=PUBLIC_MAX_AGE)
+    view = storefront.customer_view(session, g.widget.shop, account, utcnow(), cache=_catalog())
+    return _cached(_CUSTOMER.dump(view), private=True, max_age=PRIVATE_MAX_AGE)
 
 
 @bp.get("/estimate")
 def estimate() -> Response:
     raw = request.args.getlist("price")
-    prices = EstimateQuerySchema().load({"price": raw})["price"]
+    prices = _ESTIMATE_QUERY.load({"price": raw})["price"]
     account = _customer()
     points = storefront.estimate_points(get_session(), g.widget.shop, account, prices)
     body = {"estimates": [{"price": text, "points": n} for text, n in zip(raw, points)]}
@@ -132,5 +148,5 @@ def create_redemption() -> tuple[dict, int]:
     account = _customer()
     if account is None:
         raise Unauthorized("Sign in to redeem points.", code=ErrorCode.UNAUTHORIZED)
-    data = RedeemSchema().load(json_body())
+    data = _REDEEM.load(json_body())
     return redeem.redeem_for_customer(g.widget.shop, account, data)

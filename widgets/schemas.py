@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from loyalty_plugin.models import EntryKind, RewardKind, TierBasis
+from loyalty_plugin.models import CodeStatus, EntryKind, EntryStatus, RewardKind, TierBasis
 from loyalty_plugin.schemas.tiers import Amount
 
 # Entries whose reason the service wrote itself ("Order #1001"); an owner's
@@ -46,6 +46,9 @@ class ProgramSchema(Schema):
     tiers = fields.List(fields.Nested(TierSchema))
 
 
+_PROGRAM = ProgramSchema()
+
+
 class RewardSchema(Schema):
     """Dumps a RewardOffer: the reward's own fields, and the name of the tier it is for."""
 
@@ -77,20 +80,20 @@ class OfferSchema(RewardSchema):
 
 
 class CodeSchema(Schema):
-    code = fields.String(attribute="code.code")
+    code = fields.String()
     reward_name = fields.String()
-    status = fields.Function(lambda c: c.status.value)
-    kind = fields.Function(lambda c: c.code.kind.value)
-    value = Amount(attribute="code.value")
-    min_order_subtotal = Amount(attribute="code.min_order_subtotal")
-    points_spent = fields.Integer(attribute="code.points_spent")
-    expires_at = fields.DateTime(attribute="code.expires_at")
+    status = fields.Enum(CodeStatus, by_value=True)
+    kind = fields.Enum(RewardKind, by_value=True)
+    value = Amount()
+    min_order_subtotal = Amount()
+    points_spent = fields.Integer()
+    expires_at = fields.DateTime()
 
 
 class ActivitySchema(Schema):
-    kind = fields.Function(lambda e: e.kind.value)
+    kind = fields.Enum(EntryKind, by_value=True)
     points = fields.Integer()
-    status = fields.Function(lambda e: e.status.value)
+    status = fields.Enum(EntryStatus, by_value=True)
     created_at = fields.DateTime()
     detail = fields.Function(lambda e: e.reason if e.kind in SYSTEM_REASON_KINDS else None)
 
@@ -120,7 +123,7 @@ class GuestSummarySchema(Schema):
     """Dumps a ProgramView: what the program offers, to anyone."""
 
     mode = fields.Constant("guest")
-    program = fields.Function(lambda view: ProgramSchema().dump(view))
+    program = fields.Function(lambda view: _PROGRAM.dump(view))
     rewards = fields.List(fields.Nested(RewardSchema), attribute="offers")
 
 
@@ -128,7 +131,7 @@ class CustomerSummarySchema(Schema):
     mode = fields.Constant("customer")
     customer = fields.Nested(CustomerSchema, attribute="account")
     tier = fields.Nested(TierStandingSchema)
-    program = fields.Function(lambda v: ProgramSchema().dump(v.program))
+    program = fields.Nested(ProgramSchema)
     rewards = fields.List(fields.Nested(OfferSchema), attribute="offers")
     codes = fields.List(fields.Nested(CodeSchema))
     activity = fields.List(fields.Nested(ActivitySchema))

@@ -1,21 +1,27 @@
 """What a storefront shows: the program to everyone, a signed-in customer's standing to them.
 
-Read-only: nothing here writes, so a widget request never takes a lock.
+Read-only: nothing here writes, so a widget request never takes a lock. Every
+storefront page view may ask, so the statements are built once, with bound
+parameters, and the lists read only the columns the storefront shows.
 """
 from __future__ import annotations
 
 import datetime as dt
 import enum
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from typing import Any
+
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ..models import CodeStatus, CustomerAccount, LedgerEntry, Reward, RewardCode, RewardKind, Shop, Tier
 from ..rules.earning import Amounts, earn_base, points_for
-from .queries import list_activity
-from .tiers import NO_MULTIPLIER, TierStatus, active_tiers, multiplier_for, tier_status
+from .tiers import NO_MULTIPLIER, TierStatus, multiplier_for, tier_status
 
 MAX_REWARDS = 50
 # Codes a customer no longer needs to see: nothing was issued, the points came back.
@@ -58,9 +64,14 @@ class ProgramView:
 
 @dataclass(frozen=True)
 class CodeView:
-    code: RewardCode
+    code: str
     reward_name: str
     status: CodeStatus  # issued codes past their expiry show as expired
+    kind: RewardKind
+    value: Decimal
+    min_order_subtotal: Decimal
+    points_spent: int
+    expires_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -70,22 +81,84 @@ class CustomerView:
     tier: TierStatus
     offers: list[RewardOffer]
     codes: list[CodeView]
-    activity: list[LedgerEntry]
+    activity: list[Any]  # rows of ACTIVITY's columns
 
 
-def program_view(session: Session, shop: Shop) -> ProgramView:
-    rewards = session.execute(select(Reward).where(
-        Reward.shop_id == shop.id, Reward.active.is_(True), Reward.archived_at.is_(None))
-        .order_by(Reward.points_cost, Reward.id).limit(MAX_REWARDS)).scalars().all()
-    return ProgramView(shop=shop, tiers=active_tiers(session, shop.id), rewards=list(rewards))
+REWARDS = (select(Reward).where(Reward.shop_id == bindparam("shop_id"), Reward.active.is_(True),
+                                Reward.archived_at.is_(None))
+           .order_by(Reward.points_cost, Reward.id).limit(MAX_REWARDS))
+TIERS = (select(Tier).where(Tier.shop_id == bindparam("shop_id"), Tier.archived_at.is_(None))
+         .order_by(Tier.threshold, Tier.id))
+ACTIVITY = (select(LedgerEntry.kind, LedgerEntry.points, LedgerEntry.status, LedgerEntry.created_at,
+                   LedgerEntry.reason)
+            .where(LedgerEntry.shop_id == bindparam("shop_id"),
+                   LedgerEntry.account_id == bindparam("account_id"))
+            .order_by(LedgerEntry.id.desc()).limit(bindparam("limit")))
+CODES = (select(RewardCode.code, Reward.name, RewardCode.status, RewardCode.kind, RewardCode.value,
+                RewardCode.min_order_subtotal, RewardCode.points_spent, RewardCode.expires_at)
+         .join(Reward, Reward.id == RewardCode.reward_id)
+         .where(RewardCode.account_id == bindparam("account_id"),
+                RewardCode.status.not_in(HIDDEN_CODE_STATUSES))
+         .order_by(RewardCode.id.desc()).limit(bindparam("limit")))
+REDEMPTIONS_BY_REWARD = (select(RewardCode.reward_id, func.count())
+                         .where(RewardCode.account_id == bindparam("account_id"),
+                                RewardCode.status.not_in(HIDDEN_CODE_STATUSES))
+                         .group_by(RewardCode.reward_id))
+
+
+class CatalogCache:
+    """Each shop's active tiers and rewards, kept for ``ttl`` seconds in this process.
+
+    What it holds is public (the guest view shows it, and browsers keep that view
+    for minutes), so an edit to a reward's name or cost appearing seconds later
+    changes nothing a shopper could rely on; redeeming checks everything again in
+    the database. Entries are keyed by the shop's ``tiers_version`` too, so adding
+    or archiving a tier, or moving a threshold, is seen at once: a customer's tier
+    is never looked up in a list that lacks it. Objects are detached, loaded in
+    full, and only ever read.
+    """
+
+    def __init__(self, ttl: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self._entries: dict[tuple, tuple[float, list[Tier], list[Reward]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, shop: Shop) -> tuple[list[Tier], list[Reward]]:
+        key = (shop.id, shop.created_at, shop.settings.tiers_version)
+        now = self.clock()
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] > now:
+            return entry[1], entry[2]
+        tiers, rewards = _load_catalog(session, shop)
+        for item in (*tiers, *rewards):
+            session.expunge(item)
+        with self._lock:
+            for stale in [k for k in self._entries if k[0] == shop.id]:
+                del self._entries[stale]
+            self._entries[key] = (now + self.ttl, tiers, rewards)
+        return tiers, rewards
+
+
+def _load_catalog(session: Session, shop: Shop) -> tuple[list[Tier], list[Reward]]:
+    params = {"shop_id": shop.id}
+    return (list(session.execute(TIERS, params).scalars()),
+            list(session.execute(REWARDS, params).scalars()))
+
+
+def program_view(session: Session, shop: Shop, cache: CatalogCache | None = None) -> ProgramView:
+    tiers, rewards = cache.get(session, shop) if cache is not None else _load_catalog(session, shop)
+    return ProgramView(shop=shop, tiers=tiers, rewards=rewards)
 
 
 def customer_view(session: Session, shop: Shop, account: CustomerAccount, now: dt.datetime, *,
-                  activity_limit: int = 5, codes_limit: int = 10) -> CustomerView:
-    program = program_view(session, shop)
-    status = tier_status(session, shop, account, now)
-    activity, _ = list_activity(session, shop_id=shop.id, account_id=account.id,
-                                limit=activity_limit, cursor=None)
+                  cache: CatalogCache | None = None, activity_limit: int = 5,
+                  codes_limit: int = 10) -> CustomerView:
+    program = program_view(session, shop, cache)
+    status = tier_status(session, shop, account, now, tiers=program.tiers)
+    # Plain columns, no entities: straight through the connection, past the ORM's machinery.
+    activity = session.connection().execute(ACTIVITY, {"shop_id": shop.id, "account_id": account.id,
+                                                       "limit": activity_limit}).all()
     return CustomerView(program=program, account=account, tier=status,
                         offers=_offers(session, program, account),
                         codes=_codes(session, account, now, codes_limit), activity=activity)
@@ -116,21 +189,17 @@ def _offers(session: Session, program: ProgramView, account: CustomerAccount) ->
 
 
 def _redemptions_by_reward(session: Session, account: CustomerAccount) -> dict[int, int]:
-    rows = session.execute(select(RewardCode.reward_id, func.count()).where(
-        RewardCode.account_id == account.id, RewardCode.status.not_in(HIDDEN_CODE_STATUSES))
-        .group_by(RewardCode.reward_id)).all()
+    rows = session.connection().execute(REDEMPTIONS_BY_REWARD, {"account_id": account.id}).all()
     return {reward_id: count for reward_id, count in rows}
 
 
 def _codes(session: Session, account: CustomerAccount, now: dt.datetime, limit: int) -> list[CodeView]:
-    rows = session.execute(select(RewardCode, Reward.name).join(Reward, Reward.id == RewardCode.reward_id)
-                           .where(RewardCode.account_id == account.id,
-                                  RewardCode.status.not_in(HIDDEN_CODE_STATUSES))
-                           .order_by(RewardCode.id.desc()).limit(limit)).all()
+    rows = session.connection().execute(CODES, {"account_id": account.id, "limit": limit}).all()
     return [CodeView(code=code, reward_name=name,
-                     status=CodeStatus.EXPIRED if code.status is CodeStatus.ISSUED
-                     and code.expires_at <= now else code.status)
-            for code, name in rows]
+                     status=CodeStatus.EXPIRED if status is CodeStatus.ISSUED and expires_at <= now
+                     else status, kind=kind, value=value, min_order_subtotal=minimum,
+                     points_spent=spent, expires_at=expires_at)
+            for code, name, status, kind, value, minimum, spent, expires_at in rows]
 
 
 def estimate_points(session: Session, shop: Shop, account: CustomerAccount | None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import LauncherPosition, Shop, WidgetSettings
@@ -19,6 +20,17 @@ def default_settings(shop_id: int) -> WidgetSettings:
 def get_widget_settings(session: Session, shop_id: int) -> WidgetSettings:
     """The shop's settings; an unsaved object with the defaults when it never changed any."""
     return session.get(WidgetSettings, shop_id) or default_settings(shop_id)
+
+
+def shop_with_widget_settings(session: Session, shop_id: int) -> tuple[Shop, WidgetSettings] | None:
+    """The shop, its program settings and its widget settings in one query: every widget
+    request starts here."""
+    row = session.execute(select(Shop, WidgetSettings).outerjoin(
+        WidgetSettings, WidgetSettings.shop_id == Shop.id).where(Shop.id == shop_id)).unique().first()
+    if row is None:
+        return None
+    shop, settings = row
+    return shop, settings or default_settings(shop_id)
 
 
 def update_widget_settings(session: Session, shop: Shop, changes: dict[str, Any],
