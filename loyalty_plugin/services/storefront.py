@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from typing import Any
+
+__all__ = ["Blocker", "CatalogCache", "CodeView", "CustomerView", "ProgramView", "RewardOffer",
+           "customer_view", "estimate_points", "load_catalog", "program_view"]
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ..models import CodeStatus, CustomerAccount, LedgerEntry, Reward, RewardCode, RewardKind, Shop, Tier
 from ..rules.earning import Amounts, earn_base, points_for
+from .catalog_cache import CatalogCache
 from .tiers import NO_MULTIPLIER, TierStatus, multiplier_for, tier_status
 
 MAX_REWARDS = 50
@@ -106,48 +107,15 @@ REDEMPTIONS_BY_REWARD = (select(RewardCode.reward_id, func.count())
                          .group_by(RewardCode.reward_id))
 
 
-class CatalogCache:
-    """Each shop's active tiers and rewards, kept for ``ttl`` seconds in this process.
-
-    What it holds is public (the guest view shows it, and browsers keep that view
-    for minutes), so an edit to a reward's name or cost appearing seconds later
-    changes nothing a shopper could rely on; redeeming checks everything again in
-    the database. Entries are keyed by the shop's ``tiers_version`` too, so adding
-    or archiving a tier, or moving a threshold, is seen at once: a customer's tier
-    is never looked up in a list that lacks it. Objects are detached, loaded in
-    full, and only ever read.
-    """
-
-    def __init__(self, ttl: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
-        self.ttl = ttl
-        self.clock = clock
-        self._entries: dict[tuple, tuple[float, list[Tier], list[Reward]]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, session: Session, shop: Shop) -> tuple[list[Tier], list[Reward]]:
-        key = (shop.id, shop.created_at, shop.settings.tiers_version)
-        now = self.clock()
-        entry = self._entries.get(key)
-        if entry is not None and entry[0] > now:
-            return entry[1], entry[2]
-        tiers, rewards = _load_catalog(session, shop)
-        for item in (*tiers, *rewards):
-            session.expunge(item)
-        with self._lock:
-            for stale in [k for k in self._entries if k[0] == shop.id]:
-                del self._entries[stale]
-            self._entries[key] = (now + self.ttl, tiers, rewards)
-        return tiers, rewards
-
-
-def _load_catalog(session: Session, shop: Shop) -> tuple[list[Tier], list[Reward]]:
+def load_catalog(session: Session, shop: Shop) -> tuple[list[Tier], list[Reward]]:
     params = {"shop_id": shop.id}
     return (list(session.execute(TIERS, params).scalars()),
             list(session.execute(REWARDS, params).scalars()))
 
 
 def program_view(session: Session, shop: Shop, cache: CatalogCache | None = None) -> ProgramView:
-    tiers, rewards = cache.get(session, shop) if cache is not None else _load_catalog(session, shop)
+    tiers, rewards = (cache.get(session, shop, load_catalog) if cache is not None
+                      else load_catalog(session, shop))
     return ProgramView(shop=shop, tiers=tiers, rewards=rewards)
 
 

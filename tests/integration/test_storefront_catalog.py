@@ -62,3 +62,14 @@ def test_each_shop_is_cached_apart(session):
     cache = CatalogCache(ttl=30, clock=Clock())
     assert [r.name for r in program_view(session, shop, cache).rewards] == ["Mine"]
     assert program_view(session, other, cache).rewards == []
+
+
+def test_the_cache_never_takes_objects_from_the_callers_session(session):
+    shop, _ = make_shop(session)
+    reward = make_reward(session, shop, name="$5 off")
+    cached = program_view(session, shop, CatalogCache(ttl=30, clock=Clock())).rewards[0]
+
+    assert reward in session and cached is not reward
+    reward.name = "$7 off"
+    session.flush()
+    assert cached.name == "$5 off"
