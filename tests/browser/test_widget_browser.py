@@ -7,6 +7,8 @@ from tests.browser.conftest import HOSTILE_CUSTOMER, HOSTILE_NAME
 
 LAUNCHER = ".lw-launcher"
 PANEL = ".lw-panel"
+# A function, not an expression: Playwright polls expressions with eval, which the page's CSP forbids.
+EARN_FILLED = "() => document.querySelector('[data-loyalty-earn]').textContent !== ''"
 
 
 def open_store(page, site, query: str = ""):
@@ -64,14 +66,14 @@ def test_launcher_opens_the_panel_with_balance_tier_progress_and_activity(page, 
 def test_points_snippets_show_what_each_price_earns_this_customer(page, site):
     open_store(page, site)
     snippets = page.locator("[data-loyalty-earn]")
-    page.wait_for_function("document.querySelector('[data-loyalty-earn]').textContent !== ''")
+    page.wait_for_function(EARN_FILLED)
     # Silver earns 1.25 points per dollar: 25.00 -> 31, 79.90 -> 99, 120.00 -> 150 (rounded down).
     assert snippets.all_text_contents() == ["Earn 31 points", "Earn 99 points", "Earn 150 points"]
 
 
 def test_guest_sees_the_program_and_links_to_sign_in_or_join(page, site):
     open_store(page, site, "?guest=1")
-    page.wait_for_function("document.querySelector('[data-loyalty-earn]').textContent !== ''")
+    page.wait_for_function(EARN_FILLED)
     assert page.locator("[data-loyalty-earn]").first.text_content() == "Earn 25 points"
 
     open_panel(page)
@@ -163,7 +165,7 @@ def test_the_page_language_picks_the_translation(page, site):
 
 def test_strict_csp_holds_nothing_shifts_and_the_theme_cannot_restyle_the_widget(page, site):
     open_store(page, site)
-    page.wait_for_function("document.querySelector('[data-loyalty-earn]').textContent !== ''")
+    page.wait_for_function(EARN_FILLED)
     open_panel(page)
     page.wait_for_timeout(300)
 
@@ -197,4 +199,17 @@ def test_a_failing_panel_load_offers_a_retry(page, site):
     page.unroute(f"{site.api}/widget/v1/*/summary")
     page.get_by_role("button", name="Try again").click()
     page.locator(PANEL).get_by_text("Silver member").wait_for(timeout=10_000)
+    assert page.errors == []
+
+
+def test_a_signed_in_customer_without_points_yet_sees_the_program_and_base_estimates(page, site):
+    open_store(page, site, "?customer=new-shopper-1")
+    page.wait_for_function(EARN_FILLED)
+    assert page.locator("[data-loyalty-earn]").first.text_content() == "Earn 25 points"
+
+    open_panel(page)
+
+    text = page.locator(PANEL).inner_text()
+    assert "Welcome back" in text and "Your first order starts your points." in text
+    assert "Join our rewards program" not in text and "Free shipping" in text
     assert page.errors == []

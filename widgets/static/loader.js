@@ -131,7 +131,14 @@
       if (!missing.length) { return; }
       busy = true;
       var query = missing.slice(0, MAX_PRICES).map(function (p) { return "price=" + encodeURIComponent(p); });
-      request("/estimate?" + query.join("&")).then(function (result) {
+      var path = "/estimate?" + query.join("&");
+      request(path).then(function (result) {
+        var error = result.body && result.body.error;
+        if (result.status === 404 && error && error.code === "customer_not_found") {
+          return request(path, { anonymous: true }); // signed in, no points yet: no tier either
+        }
+        return result;
+      }).then(function (result) {
         if (!result.ok) { throw new Error("estimate answered " + result.status); }
         (result.body.estimates || []).forEach(function (e) { known[e.price] = e.points; });
         missing.forEach(function (p) { if (!(p in known)) { known[p] = 0; } });
@@ -183,7 +190,6 @@
     launcher.id = "lw-launcher";
     launcher.setAttribute("aria-haspopup", "dialog");
     launcher.setAttribute("aria-expanded", "false");
-    launcher.setAttribute("aria-controls", "lw-panel");
     wrapper.appendChild(launcher);
 
     var panel = null;

@@ -30,6 +30,7 @@ export function createPanel(ctx) {
     aria: { modal: "true", labelledby: "lw-title" },
   }, h("div", { className: "lw-head" }, title, close), h("div", { className: "lw-body" }, alert, body));
   wrapper.appendChild(dialog);
+  launcher.setAttribute("aria-controls", "lw-panel");
 
   let issued = null; // the code just redeemed: shown on top until the panel closes
   let loaded = false;
