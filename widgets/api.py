@@ -24,13 +24,6 @@ from .theme import accent_text_color, text_color_on
 
 bp = Blueprint("widget_api", __name__, url_prefix="/widget/v1/<int:shop_id>")
 
-
-@bp.record_once
-def _make_catalog_cache(state) -> None:
-    # One per app: a test's app never sees another app's shops.
-    state.app.extensions[CATALOG_KEY] = storefront.CatalogCache(
-        ttl=state.app.config["LOYALTY_WIDGET_CATALOG_TTL"])
-
 CATALOG_KEY = "widget_catalog"
 PUBLIC_MAX_AGE = 300
 PRIVATE_MAX_AGE = 20
@@ -40,6 +33,13 @@ _GUEST = GuestSummarySchema()
 _CUSTOMER = CustomerSummarySchema()
 _ESTIMATE_QUERY = EstimateQuerySchema()
 _REDEEM = RedeemSchema()
+
+
+@bp.record_once
+def _make_catalog_cache(state) -> None:
+    # One per app: a test's app never sees another app's shops.
+    state.app.extensions[CATALOG_KEY] = storefront.CatalogCache(
+        ttl=state.app.config["LOYALTY_WIDGET_CATALOG_TTL"])
 
 
 @dataclass(frozen=True)
