@@ -141,6 +141,7 @@ _BENCH_LINE = re.compile(r"^BENCH (.*)$", re.M)
 
 def run_wrk(url: str, prefix: Path, *, threads: int, connections: int, duration: float,
             timeout_s: float) -> tuple[dict[str, float], float, str]:
+    threads = min(threads, connections)  # wrk wants a connection per thread at least
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", f"--timeout={timeout_s:g}s",
            "-s", str(BENCH_DIR / "widgets.lua"), url, "--", str(prefix)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
