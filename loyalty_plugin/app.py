@@ -21,6 +21,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_logging(app)
     database = db.init_app(app, app.config.get("LOYALTY_DATABASE"))
     register_error_handlers(app)
+    register_providers(app)
     register_blueprints(app)
     register_cli(app)
     if app.config["LOYALTY_SCHEMA_CHECK"]:
@@ -43,6 +44,13 @@ def register_logging(app: Flask) -> None:
     logging.getLogger("webhooks").setLevel(level)
     if not logging.getLogger().handlers:
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def register_providers(app: Flask) -> None:
+    from .providers import discounts
+
+    # LOYALTY_DISCOUNT_PROVIDERS: a callable shop -> provider, for tests and custom set-ups.
+    discounts.init_app(app, app.config.get("LOYALTY_DISCOUNT_PROVIDERS"))
 
 
 def register_blueprints(app: Flask) -> None:

@@ -9,11 +9,12 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
-from . import migrate
+from . import code_jobs, migrate
 from .credentials_cli import credentials_command, reencrypt_command
 from .db import get_db
 from .errors import LoyaltyError
 from .models import Platform, utcnow
+from .providers.discounts import discount_provider
 from .services import ledger, schedule
 from .services.shops import create_shop
 
@@ -127,7 +128,8 @@ def jobs_cli() -> None:
 @jobs_cli.command("run-due")
 @migrate.requires_schema
 def jobs_run_due() -> None:
-    """Run what is due now (the cron entry point): pending points, tier statuses."""
+    """Run what is due now (the cron entry point): pending points, tier statuses, stalled and
+    expired codes."""
     matured = 0
     while True:
         with get_db().transaction() as session:
@@ -145,6 +147,11 @@ def jobs_run_due() -> None:
             break
     click.echo(f"Matured {work.matured} pending lot(s); re-evaluated {work.reevaluated} "
                f"account(s) against changed tiers; {work.rolled_over} tier status(es) ran out.")
+    timeout = float(current_app.config["LOYALTY_PROVIDER_TIMEOUT"])
+    issued, failed = code_jobs.settle_stale_codes(get_db(), utcnow(), timeout=timeout,
+                                                  factory=discount_provider)
+    click.echo(f"Settled {issued + failed} stalled code(s): {issued} issued, {failed} failed.")
+    click.echo(f"Expired {code_jobs.expire_all_codes(get_db(), utcnow())} code(s).")
 
 
 @click.command("serve")

@@ -25,6 +25,8 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "WIDGET_REDEEM_WINDOW": (60, int),
     # Seconds a worker keeps a shop's tiers and rewards for the storefront (public data).
     "WIDGET_CATALOG_TTL": (30.0, float),
+    # Seconds a redemption waits for the platform to create its code.
+    "PROVIDER_TIMEOUT": (30.0, float),
 }
 
 

@@ -40,6 +40,18 @@ class ErrorCode(str, enum.Enum):
     PROVIDER_UNAVAILABLE = "provider_unavailable"
     PROVIDER_REJECTED = "provider_rejected"
     PROVIDER_NOT_CONFIGURED = "provider_not_configured"
+    REWARD_NOT_FOUND = "reward_not_found"
+    REWARD_INACTIVE = "reward_inactive"
+    REWARD_ARCHIVED = "reward_archived"
+    INVALID_POINTS_AMOUNT = "invalid_points_amount"
+    POINTS_BELOW_MINIMUM = "points_below_minimum"
+    TIER_REQUIRED = "tier_required"
+    REDEMPTION_LIMIT_REACHED = "redemption_limit_reached"
+    REDEMPTION_IN_PROGRESS = "redemption_in_progress"
+    CODE_NOT_FOUND = "code_not_found"
+    CODE_NOT_USABLE = "code_not_usable"
+    CODE_ALREADY_USED = "code_already_used"
+    CODE_NOT_CANCELLABLE = "code_not_cancellable"
     INTERNAL_ERROR = "internal_error"
 
 

@@ -8,8 +8,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from loyalty_plugin.events import CustomerRef, OrderSnapshot, RefundSnapshot
-from loyalty_plugin.models import Platform, Shop, utcnow
+from loyalty_plugin.models import Platform, RewardKind, Shop, utcnow
 from loyalty_plugin.rules.earning import Amounts
+from loyalty_plugin.services.rewards import create_reward
 from loyalty_plugin.services.shops import create_shop
 from webhooks.shopify import sign
 
@@ -102,3 +103,10 @@ def shopify_order(order_id: int | None = None, *, customer_id: int | None = 2071
     }
     payload.update(extra)
     return payload
+
+
+def make_reward(session, shop: Shop, **overrides):
+    """A reward in ``shop``'s catalog: 100 points for 5.00 off unless told otherwise."""
+    data = {"name": "5 off", "kind": RewardKind.FIXED_AMOUNT, "points_cost": 100,
+            "value": Decimal("5.00"), **overrides}
+    return create_reward(session, shop.id, data, utcnow())

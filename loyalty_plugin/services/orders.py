@@ -19,7 +19,7 @@ from ..events import OrderSnapshot, Outcome, RefundSnapshot
 from ..models import (AwardOn, EntryKind, EntrySource, LedgerEntry, NegativeBalancePolicy, Order,
                       OrderRefund, OrderStatus, Shop, ShopStatus, TierChangeReason)
 from ..rules.earning import Amounts, earn_base, points_for, reversal_target
-from . import ledger, tiers
+from . import codes, ledger, tiers
 from .accounts import resolve_account
 from .sql import insert_ignore, insert_or_none
 
@@ -54,7 +54,10 @@ def apply_order_snapshot(session: Session, shop: Shop, snap: OrderSnapshot, now:
             order.account_id = account.id
         _fold_snapshot(session, shop, order, snap, now)
         # A refund can only be recorded against an order row that existed before.
-        return settle_order(session, shop, order, now, refunds_possible=not created or bool(snap.refunds))
+        outcome = settle_order(session, shop, order, now, refunds_possible=not created or bool(snap.refunds))
+    # Last, so the account (locked by any award above) is always locked before a code.
+    codes.mark_used_by_order(session, shop, snap, now)
+    return outcome
 
 
 def _fold_snapshot(session: Session, shop: Shop, order: Order, snap: OrderSnapshot,

@@ -1,0 +1,66 @@
+"""Discount codes by their string: the native storefront checks, and cancelling."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, current_app
+
+from ..db import get_session
+from ..models import CodeStatus, CustomerAccount, utcnow
+from ..providers.discounts import discount_provider, revoke_code
+from ..schemas.customers import CustomerSchema
+from ..schemas.rewards import (CodeUseSchema, CodeValidateSchema, NativeDiscountSchema,
+                               RewardCodeSchema)
+from ..services import codes, issuing, native_codes
+from ..services.shops import get_shop
+from .helpers import api_key, idempotent, json_body
+
+bp = Blueprint("codes", __name__)
+
+
+@bp.post("/codes/validate")
+def validate_code():
+    key = api_key()
+    data = CodeValidateSchema().load(json_body())
+    result = native_codes.validate_code(get_session(), key.shop_id, data["code"],
+                                        subtotal=data["subtotal"], customer=data["customer_id"],
+                                        now=utcnow())
+    return {"valid": result.valid, "reason": result.problem.value if result.problem else None,
+            "discount": NativeDiscountSchema().dump(result.code) if result.code else None}
+
+
+@bp.post("/codes/<code>/use")
+def use_code(code: str):
+    key = api_key(write=True)
+    data = CodeUseSchema().load(json_body())
+
+    def use(_reference: str | None, now: dt.datetime) -> tuple[dict, int]:
+        used = native_codes.use_code(get_session(), key.shop_id, code, order_id=data["order_id"],
+                                     subtotal=data["subtotal"], customer=data["customer_id"], now=now)
+        return {"code": RewardCodeSchema().dump(used)}, 200
+
+    return idempotent(key.shop_id, "code-use", {"code": code, **data}, use)
+
+
+@bp.post("/codes/<code>/cancel")
+def cancel_code(code: str):
+    key = api_key(write=True)
+    session = get_session()
+    shop = get_shop(session, key.shop_id)
+    assert shop is not None  # the API key belongs to it
+    provider = discount_provider(shop)
+    timeout = float(current_app.config["LOYALTY_PROVIDER_TIMEOUT"])
+
+    def cancel(_reference: str | None, now: dt.datetime) -> tuple[dict, int]:
+        target = codes.check_cancellable(session, shop.id, code, now, issuing.code_lease(timeout))
+        account = session.get(CustomerAccount, target.account_id)
+        assert account is not None
+        if target.status is not CodeStatus.CANCELLED:
+            spec = codes.discount_spec(shop, account, target)
+            session.commit()  # nothing held while the platform is called
+            # A failure here raises (502/503) before anything changed.
+            revoke_code(provider, target.platform_ref, spec, timeout)
+            target = codes.cancel_code(session, target, utcnow())
+        return {"code": RewardCodeSchema().dump(target), "customer": CustomerSchema().dump(account)}, 200
+
+    return idempotent(key.shop_id, "code-cancel", {"code": code}, cancel)

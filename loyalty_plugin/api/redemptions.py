@@ -1,0 +1,67 @@
+"""Redeeming points for a discount code, and a customer's codes."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request
+
+from ..db import get_session
+from ..errors import error_body
+from ..models import CodeStatus, CustomerAccount, RewardCode, utcnow
+from ..providers.discounts import discount_provider
+from ..schemas.customers import CustomerSchema, PageQuerySchema
+from ..schemas.rewards import RedemptionSchema, RewardCodeSchema
+from ..services import codes, idempotency, issuing, redemptions
+from ..services.shops import get_shop
+from .customers import customer_account
+from .helpers import api_key, idempotency_key, json_body
+
+bp = Blueprint("redemptions", __name__)
+
+
+@bp.post("/customers/<external_id>/redemptions")
+def create_redemption(external_id: str):
+    key = api_key(write=True)
+    data = RedemptionSchema().load(json_body())
+    session = get_session()
+    account = customer_account(key.shop_id, external_id)
+    shop = get_shop(session, key.shop_id)
+    assert shop is not None  # the API key belongs to it
+    provider = discount_provider(shop)
+    timeout = float(current_app.config["LOYALTY_PROVIDER_TIMEOUT"])
+    step = redemptions.reserve(session, shop, account, reward_id=data["reward_id"],
+                               points=data["points"], idempotency_key=idempotency_key(),
+                               provider=provider.name, now=utcnow(),
+                               lease=issuing.code_lease(timeout))
+    session.commit()  # the points are taken and the code recorded before the platform hears of it
+    if isinstance(step, idempotency.StoredResponse):
+        return step.body, step.status_code
+    code = step.code
+    if step.must_issue:
+        code = issuing.issue(session, shop, step.account, code, provider, timeout)
+    body, status = _answer(code, step.account)
+    if step.record is not None:
+        idempotency.store(step.record, status, body)
+    session.commit()
+    return body, status
+
+
+def _answer(code: RewardCode, account: CustomerAccount) -> tuple[dict, int]:
+    if code.status is CodeStatus.FAILED:
+        error = issuing.failure_of(code)
+        # The code string is left out: it never reached the customer, so no one can use it.
+        message = (f"The discount code could not be created: {error.message} "
+                   f"The {code.points_spent} points were returned to the customer.")
+        return error_body(error.code, message, {"reward_id": code.reward_id,
+                                                "points_returned": code.points_spent,
+                                                "customer": CustomerSchema().dump(account)}), error.status
+    return {"code": RewardCodeSchema().dump(code), "customer": CustomerSchema().dump(account)}, 201
+
+
+@bp.get("/customers/<external_id>/rewards")
+def list_customer_codes(external_id: str):
+    key = api_key()
+    page = PageQuerySchema().load(request.args)
+    account = customer_account(key.shop_id, external_id)
+    items, next_cursor = codes.list_codes(get_session(), shop_id=key.shop_id, account_id=account.id,
+                                          limit=page["limit"], cursor=page["cursor"])
+    return {"items": RewardCodeSchema(many=True).dump(items),
+            "next_cursor": str(next_cursor) if next_cursor else None}

@@ -1,0 +1,102 @@
+"""Getting a reserved code onto the shop's platform, and recording how that went.
+
+Used right after a redemption commits its reservation, and by the job that
+settles codes whose request died before it could finish.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..errors import (ErrorCode, ProviderError, ProviderNotConfigured, ProviderRejected,
+                      ProviderUnavailable)
+from ..models import CodeStatus, CustomerAccount, RewardCode, Shop, utcnow
+from ..providers.discounts import DiscountProvider, create_code
+from . import codes, ledger
+
+log = logging.getLogger(__name__)
+
+# Beyond the provider's deadline: the time a request needs to record the outcome.
+LEASE_SLACK = dt.timedelta(seconds=30)
+
+
+def provider_key(code: RewardCode) -> str:
+    # The debit is the redemption: the same debit must never make two codes.
+    return f"loyalty-redeem-{code.debit_entry_id}" if code.debit_entry_id else f"loyalty-code-{code.id}"
+
+
+def issue(session: Session, shop: Shop, account: CustomerAccount, code: RewardCode,
+          provider: DiscountProvider, timeout: float) -> RewardCode:
+    """Create the code on the platform, then record the outcome (flushed, not committed).
+
+    Call it with no transaction open: the provider call may take ``timeout`` seconds.
+    """
+    spec = codes.discount_spec(shop, account, code)
+    try:
+        reference = create_code(provider, spec, provider_key(code), timeout)
+    except ProviderError as exc:
+        log.warning("code not created shop=%s code=%s provider=%s error=%s", shop.id, code.id,
+                    provider.name, exc.code.value)
+        return record_failure(session, code, exc, utcnow())
+    except Exception:
+        log.exception("provider failed shop=%s code=%s provider=%s", shop.id, code.id, provider.name)
+        error = ProviderUnavailable(f"The {provider.name} platform failed unexpectedly.")
+        return record_failure(session, code, error, utcnow())
+    return record_issue(session, code, reference, utcnow())
+
+
+def record_issue(session: Session, code: RewardCode, reference: str, now: dt.datetime) -> RewardCode:
+    # Conditional: a code settled meanwhile (used, or failed by a job) keeps that state.
+    session.execute(update(RewardCode).where(
+        RewardCode.id == code.id, RewardCode.status == CodeStatus.PENDING,
+    ).values(status=CodeStatus.ISSUED, platform_ref=str(reference)[:255], issued_at=now)
+        .execution_options(synchronize_session=False))
+    return _reload(session, code.id)
+
+
+def record_failure(session: Session, code: RewardCode, error: ProviderError,
+                   now: dt.datetime) -> RewardCode:
+    """FAILED with the reason, and the points back; the account is locked before the code."""
+    ledger.lock_account(session, code.account_id)
+    changed = session.execute(update(RewardCode).where(
+        RewardCode.id == code.id, RewardCode.status == CodeStatus.PENDING,
+    ).values(status=CodeStatus.FAILED, failure=f"{error.code.value}: {error.message}"[:2000])
+        .execution_options(synchronize_session=False)).rowcount
+    code = _reload(session, code.id)
+    if changed:
+        codes.return_points(session, code, now, reason=f"Code {code.code} could not be created")
+        session.flush()
+    return code
+
+
+def _reload(session: Session, code_id: int) -> RewardCode:
+    # ``code`` may come from a session that is already closed (the settling job).
+    code = session.get(RewardCode, code_id, populate_existing=True)
+    assert code is not None
+    return code
+
+
+def failure_of(code: RewardCode) -> ProviderError:
+    """The provider error a FAILED code recorded, to answer the client with."""
+    kind, _, message = (code.failure or "").partition(": ")
+    if kind == ErrorCode.PROVIDER_REJECTED.value:
+        return ProviderRejected(message)
+    if kind == ErrorCode.PROVIDER_NOT_CONFIGURED.value:
+        return ProviderNotConfigured(message)
+    return ProviderUnavailable(message or "The platform could not create the code.")
+
+
+def stale_pending(session: Session, now: dt.datetime, lease: dt.timedelta,
+                  limit: int = 100) -> list[RewardCode]:
+    """PENDING codes older than any request could still be working on them."""
+    return list(session.execute(select(RewardCode).where(
+        RewardCode.status == CodeStatus.PENDING, RewardCode.created_at < now - lease,
+    ).order_by(RewardCode.id).limit(limit)).scalars())
+
+
+def code_lease(timeout: float) -> dt.timedelta:
+    """How long a request may hold a pending code: the provider's deadline and some slack."""
+    return dt.timedelta(seconds=timeout) + LEASE_SLACK
