@@ -36,7 +36,6 @@ class ErrorCode(str, enum.Enum):
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     INSUFFICIENT_POINTS = "insufficient_points"
     RATE_LIMITED = "rate_limited"
-    REDEMPTION_UNAVAILABLE = "redemption_unavailable"
     PROVIDER_UNAVAILABLE = "provider_unavailable"
     PROVIDER_REJECTED = "provider_rejected"
     PROVIDER_NOT_CONFIGURED = "provider_not_configured"

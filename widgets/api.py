@@ -9,6 +9,7 @@ from loyalty_plugin.api.helpers import json_body
 from loyalty_plugin.db import get_session
 from loyalty_plugin.errors import ErrorCode, Forbidden, NotFound, Unauthorized
 from loyalty_plugin.models import CustomerAccount, Shop, ShopStatus, WidgetSettings, utcnow
+from loyalty_plugin.schemas.rewards import RedemptionSchema
 from loyalty_plugin.services import storefront
 from loyalty_plugin.services.accounts import find_by_external_id
 from loyalty_plugin.services.widget_settings import shop_with_widget_settings
@@ -18,8 +19,7 @@ from .assets import assets_version
 from .i18n import messages, resolve_locale
 from .identity import CUSTOMER_HEADER, DIGEST_HEADER, verified_customer
 from .origins import add_cors_headers, allowed_origins, origin_allowed
-from .schemas import (ConfigSchema, CustomerSummarySchema, EstimateQuerySchema, GuestSummarySchema,
-                      RedeemSchema)
+from .schemas import ConfigSchema, CustomerSummarySchema, EstimateQuerySchema, GuestSummarySchema
 from .theme import accent_text_color, text_color_on
 
 bp = Blueprint("widget_api", __name__, url_prefix="/widget/v1/<int:shop_id>")
@@ -32,7 +32,7 @@ _CONFIG = ConfigSchema()
 _GUEST = GuestSummarySchema()
 _CUSTOMER = CustomerSummarySchema()
 _ESTIMATE_QUERY = EstimateQuerySchema()
-_REDEEM = RedeemSchema()
+_REDEEM = RedemptionSchema()  # the admin API's: one definition of a redemption request
 
 
 @bp.record_once

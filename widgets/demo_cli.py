@@ -15,6 +15,7 @@ from loyalty_plugin.app import create_app
 from loyalty_plugin.db import get_db
 from loyalty_plugin.migrate import upgrade
 from loyalty_plugin.models import utcnow
+from loyalty_plugin.providers.native import NativeProvider
 
 from .demo import DEMO_DOMAIN, seed_demo, send_sample_order
 from .storefront import create_storefront
@@ -37,6 +38,11 @@ def demo_cli(ctx: click.Context, host: str, api_port: int, storefront_port: int)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def demo_provider(_shop) -> NativeProvider:
+    """The demo has no Shopify store behind it: its codes live in the demo database only."""
+    return NativeProvider()
+
+
 class _QuietHandler(WSGIRequestHandler):
     """No line per request: the instructions printed at the start stay readable."""
 
@@ -49,7 +55,7 @@ def _run(host: str, api_port: int, storefront_port: int, workdir: Path) -> None:
     storefront_origin = f"http://{host}:{storefront_port}"
     app = create_app({"LOYALTY_DATABASE_URL": f"sqlite:///{workdir / 'demo.db'}",
                       "LOYALTY_PUBLIC_URL": api_origin, "LOYALTY_SCHEMA_CHECK": False,
-                      "LOYALTY_LOG_LEVEL": "WARNING"})
+                      "LOYALTY_LOG_LEVEL": "WARNING", "LOYALTY_DISCOUNT_PROVIDERS": demo_provider})
     with app.app_context():
         upgrade(get_db().engine)
         with get_db().transaction() as session:

@@ -142,9 +142,3 @@ class EstimateQuerySchema(Schema):
     price = fields.List(fields.Decimal(places=4, allow_nan=False,
                                        validate=validate.Range(min=0, max=10 ** 9)),
                         required=True, validate=validate.Length(min=1, max=MAX_PRICES))
-
-
-class RedeemSchema(Schema):
-    reward_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    points = fields.Integer(strict=True, allow_none=True, load_default=None,
-                            validate=validate.Range(min=1, max=10 ** 9))

@@ -21,6 +21,7 @@ from loyalty_plugin.models import utcnow
 from loyalty_plugin.services.orders import apply_order_snapshot
 from loyalty_plugin.services.shops import get_shop
 from widgets.demo import sample_snapshot, seed_demo
+from widgets.demo_cli import demo_provider
 from widgets.storefront import create_storefront
 
 CHROMIUM = "/usr/bin/chromium"
@@ -29,6 +30,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 ARTIFACTS = Path(__file__).parent / "artifacts"
 HOSTILE_NAME = "<img src=x onerror=\"window.__pwned=1\">"
 HOSTILE_CUSTOMER = "666"
+# Redeems in its own test, so Ada's balance stays the same for every other test.
+REDEEMING_CUSTOMER = "1002"
 
 try:
     from playwright.sync_api import sync_playwright
@@ -73,7 +76,8 @@ class Site:
         self.store = f"http://127.0.0.1:{store_port}"
         self.app = create_app({"LOYALTY_DATABASE_URL": f"sqlite:///{tmp / 'browser.db'}",
                                "LOYALTY_PUBLIC_URL": self.api, "LOYALTY_SCHEMA_CHECK": False,
-                               "LOYALTY_SECRET_KEY": "browser-tests", "LOYALTY_LOG_LEVEL": "WARNING"})
+                               "LOYALTY_SECRET_KEY": "browser-tests", "LOYALTY_LOG_LEVEL": "WARNING",
+                               "LOYALTY_DISCOUNT_PROVIDERS": demo_provider})
         with self.app.app_context():
             upgrade(get_db().engine)
             with get_db().transaction() as session:
@@ -82,6 +86,9 @@ class Site:
                 hostile = sample_snapshot("hostile-1", HOSTILE_CUSTOMER, "30.00", utcnow(),
                                           first_name=HOSTILE_NAME, email="mallory@example.com")
                 apply_order_snapshot(session, shop, hostile, utcnow())
+                grace = sample_snapshot("grace-1", REDEEMING_CUSTOMER, "150.00", utcnow(),
+                                        first_name="Grace", email="grace@example.com")
+                apply_order_snapshot(session, shop, grace, utcnow())
         storefront = create_storefront(api_origin=self.api, shop_id=self.demo.shop_id,
                                        widget_secret=self.demo.widget_secret,
                                        customer_id=self.demo.customer_id)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.conftest import HOSTILE_CUSTOMER, HOSTILE_NAME
+from tests.browser.conftest import HOSTILE_CUSTOMER, HOSTILE_NAME, REDEEMING_CUSTOMER
 
 LAUNCHER = ".lw-launcher"
 PANEL = ".lw-panel"
@@ -129,17 +129,32 @@ def test_keyboard_alone_opens_moves_through_and_closes_the_panel(page, site):
     assert page.locator(LAUNCHER).get_attribute("aria-expanded") == "false"
 
 
-def test_redeem_asks_for_confirmation_and_reports_the_outcome(page, site):
-    open_store(page, site)
+def test_redeem_asks_for_confirmation_and_shows_the_code_with_copy_and_expiry(page, site):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site.store)
+    open_store(page, site, f"?customer={REDEEMING_CUSTOMER}")
     open_panel(page)
-    page.get_by_role("button", name="Redeem Free shipping").click()
+    assert "150" in page.locator(".lw-balance").inner_text()
+    assert page.get_by_role("button", name="Redeem Free shipping").is_disabled()
+    assert "50 more points needed" in page.locator(".lw-item", has_text="Free shipping").inner_text()
+
+    page.get_by_role("button", name="Redeem $1 off per 100 points").click()
+    page.locator(".lw-confirm input").fill("100")
+    assert "Spend 100 points on $1 off per 100 points?" in page.locator(".lw-confirm").inner_text()
     page.get_by_role("button", name="Confirm").click()
 
-    alert = page.locator(".lw-alert")
-    alert.wait_for(state="visible", timeout=10_000)
-    assert alert.get_attribute("role") == "alert"
-    assert "Redeeming is not available right now. Your points are safe." in alert.inner_text()
-    assert "421" in page.locator(PANEL).inner_text()
+    issued = page.locator(".lw-issued")
+    issued.wait_for(state="visible", timeout=10_000)
+    code = issued.locator("input").input_value()
+    assert re.fullmatch(r"[A-Z0-9-]{6,40}", code), code
+    assert "Your code is ready" in issued.inner_text() and "Expires" in issued.inner_text()
+    assert shadow_focus(page).startswith("p.lw-item-name")  # focus moved to the news
+    assert page.locator(".lw-balance").inner_text().startswith("50")
+    issued.get_by_role("button", name="Copy code").click()
+    issued.get_by_text("Copied").wait_for(timeout=5_000)
+    assert page.evaluate("navigator.clipboard.readText()") == code
+    codes = page.locator(".lw-section", has_text="Your codes")
+    assert code in [v for v in codes.locator("input").evaluate_all("els => els.map(e => e.value)")]
+    assert page.errors == []
 
 
 def test_a_hostile_customer_name_is_shown_as_text(page, site):

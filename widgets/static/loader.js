@@ -47,7 +47,8 @@
     return function request(path, init) {
       init = init || {};
       var controller = typeof AbortController === "function" ? new AbortController() : null;
-      var timer = setTimeout(function () { if (controller) { controller.abort(); } }, TIMEOUT_MS);
+      var timer = setTimeout(function () { if (controller) { controller.abort(); } },
+                             init.timeout || TIMEOUT_MS);
       var headers = Object.assign({}, init.headers || {});
       if (options.customer && !init.anonymous) {
         headers["X-Loyalty-Customer"] = options.customer;

@@ -9,11 +9,20 @@ import { customerView, guestView, issuedCode } from "./views.js";
 const ERROR_MESSAGES = {
   insufficient_points: "error_insufficient_points",
   rate_limited: "error_rate_limited",
-  redemption_unavailable: "error_unavailable",
+  provider_not_configured: "error_unavailable",
   provider_unavailable: "error_points_returned",
   provider_rejected: "error_points_returned",
-  provider_not_configured: "error_points_returned",
+  redemption_in_progress: "error_in_progress",
+  reward_not_found: "error_reward_unavailable",
+  reward_inactive: "error_reward_unavailable",
+  reward_archived: "error_reward_unavailable",
+  tier_required: "error_tier_required",
+  redemption_limit_reached: "error_limit_reached",
+  invalid_points_amount: "error_points_amount",
+  points_below_minimum: "error_points_amount",
 };
+// The platform may take its full deadline to create a code; the service answers after it.
+const REDEEM_TIMEOUT_MS = 45000;
 
 export function createPanel(ctx) {
   const { t, launcher, wrapper, root } = ctx;
@@ -95,7 +104,7 @@ export function createPanel(ctx) {
     let result;
     try {
       result = await ctx.request("/redemptions", {
-        method: "POST", body: payload, fresh: true,
+        method: "POST", body: payload, fresh: true, timeout: REDEEM_TIMEOUT_MS,
         headers: { "Content-Type": "application/json", "Idempotency-Key": key },
       });
       unanswered.delete(payload);
