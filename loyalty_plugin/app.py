@@ -68,12 +68,14 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = RowId
     # The only place the core reaches into the edge packages.
     import webhooks
+    import widgets
 
     from . import api, install
 
     api.register(app)
     install.register(app)
     webhooks.register(app)
+    widgets.register(app)
 
     @app.get("/healthz")
     def healthz():

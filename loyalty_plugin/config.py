@@ -35,6 +35,11 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "WEBHOOK_ALLOW_LOOPBACK": (False, _flag),
     # smtp://user:password@host:port (STARTTLS when offered) or smtps://... (TLS); empty: no email.
     "SMTP_URL": ("", str),
+    # Redemptions one storefront customer may attempt per window, and the window in seconds.
+    "WIDGET_REDEEM_LIMIT": (5, int),
+    "WIDGET_REDEEM_WINDOW": (60, int),
+    # Seconds a worker keeps a shop's tiers and rewards for the storefront (public data).
+    "WIDGET_CATALOG_TTL": (30.0, float),
     # Seconds a redemption waits for the platform to create its code.
     "PROVIDER_TIMEOUT": (30.0, float),
 }

@@ -24,6 +24,8 @@ class ErrorCode(str, enum.Enum):
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"
+    ORIGIN_NOT_ALLOWED = "origin_not_allowed"
     INVALID_SIGNATURE = "invalid_signature"
     NOT_FOUND = "not_found"
     SHOP_NOT_FOUND = "shop_not_found"
@@ -33,6 +35,7 @@ class ErrorCode(str, enum.Enum):
     CONFLICT = "conflict"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     INSUFFICIENT_POINTS = "insufficient_points"
+    RATE_LIMITED = "rate_limited"
     PROVIDER_UNAVAILABLE = "provider_unavailable"
     PROVIDER_REJECTED = "provider_rejected"
     PROVIDER_NOT_CONFIGURED = "provider_not_configured"
@@ -86,6 +89,11 @@ class Unauthorized(LoyaltyError):
     code = ErrorCode.UNAUTHORIZED
 
 
+class Forbidden(LoyaltyError):
+    status = 403
+    code = ErrorCode.FORBIDDEN
+
+
 class NotFound(LoyaltyError):
     status = 404
     code = ErrorCode.NOT_FOUND
@@ -109,6 +117,17 @@ class Unprocessable(LoyaltyError):
 class InsufficientPoints(LoyaltyError):
     status = 422
     code = ErrorCode.INSUFFICIENT_POINTS
+
+
+class RateLimited(LoyaltyError):
+    """Too many requests from one subject; ``retry_after`` seconds until the window turns."""
+
+    status = 429
+    code = ErrorCode.RATE_LIMITED
+
+    def __init__(self, message: str, *, retry_after: int, **kwargs: Any) -> None:
+        super().__init__(message, details={"retry_after": retry_after}, **kwargs)
+        self.retry_after = retry_after
 
 
 class ProviderError(LoyaltyError):
@@ -142,6 +161,7 @@ class ProviderNotConfigured(ProviderError):
 _HTTP_CODES = {
     400: ErrorCode.BAD_REQUEST,
     401: ErrorCode.UNAUTHORIZED,
+    403: ErrorCode.FORBIDDEN,
     404: ErrorCode.NOT_FOUND,
     405: ErrorCode.METHOD_NOT_ALLOWED,
     413: ErrorCode.PAYLOAD_TOO_LARGE,
@@ -157,7 +177,11 @@ def error_body(code: ErrorCode | str, message: str, details: dict[str, Any] | No
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(LoyaltyError)
     def _loyalty_error(exc: LoyaltyError):
-        return jsonify(error_body(exc.code, exc.message, exc.details)), exc.status
+        response = jsonify(error_body(exc.code, exc.message, exc.details))
+        response.status_code = exc.status
+        if isinstance(exc, RateLimited):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.errorhandler(ValidationError)
     def _validation_error(exc: ValidationError):

@@ -15,6 +15,7 @@ from .referrals import bp as referrals_bp
 from .rewards import bp as rewards_bp
 from .tiers import bp as tiers_bp
 from .webhooks import bp as webhooks_bp
+from .widget_settings import bp as widget_settings_bp
 
 
 def register(app: Flask) -> None:
@@ -28,6 +29,7 @@ def register(app: Flask) -> None:
     api.register_blueprint(exports_bp)
     api.register_blueprint(birthdays_bp)
     api.register_blueprint(referrals_bp)
+    api.register_blueprint(widget_settings_bp)
     api.register_blueprint(rewards_bp)
     api.register_blueprint(redemptions_bp)
     api.register_blueprint(codes_bp)

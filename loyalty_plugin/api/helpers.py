@@ -9,10 +9,11 @@ from typing import Any
 from flask import request
 
 from ..db import get_session
-from ..errors import BadRequest, ErrorCode, Unauthorized, UnsupportedMediaType
-from ..models import ApiKey, ApiKeyScope, utcnow
+from ..errors import BadRequest, ErrorCode, NotFound, Unauthorized, UnsupportedMediaType
+from ..models import ApiKey, ApiKeyScope, Shop, utcnow
 from ..services import idempotency
 from ..services.api_keys import authenticate
+from ..services.shops import get_shop
 
 
 def api_key(*, write: bool = False) -> ApiKey:
@@ -26,6 +27,13 @@ def api_key(*, write: bool = False) -> ApiKey:
     if write and key.scope is not ApiKeyScope.READ_WRITE:
         raise Unauthorized("This API key is read-only.", status=403)
     return key
+
+
+def current_shop(shop_id: int) -> Shop:
+    shop = get_shop(get_session(), shop_id)
+    if shop is None:  # the key outlived its shop
+        raise NotFound("This shop no longer exists.", code=ErrorCode.SHOP_NOT_FOUND)
+    return shop
 
 
 def json_body() -> dict[str, Any]:

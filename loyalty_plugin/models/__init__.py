@@ -18,16 +18,18 @@ from .shop import (ApiKey, ApiKeyScope, AwardOn, ExpiryPolicy, NegativeBalancePo
                    ProgramSettings, Rounding, Shop, ShopStatus)
 from .tier import DowngradePolicy, Tier, TierBasis, TierChange, TierChangeReason, TierWindow
 from .webhook import WebhookEndpoint
+from .widget import LauncherPosition, RateCounter, WidgetSettings
 
 __all__ = [
     "ApiKey", "ApiKeyScope", "AwardOn", "Base", "CodeOrigin", "CodeStatus", "CustomerAccount",
     "CustomerAddress", "DeliveryChannel", "DeliveryStatus", "DowngradePolicy", "EmailKind",
     "EmailSettings", "EmailTemplate", "EntryKind", "EntrySource", "EntryStatus", "EventType",
     "ExpiryPolicy", "ExpiryReminder", "IdempotencyRecord", "ImportBatch", "ImportRow",
-    "ImportStatus", "InboundDelivery", "LedgerEntry", "LIFETIME_KINDS", "LotAllocation",
-    "NegativeBalancePolicy", "Order", "OrderRefund", "OrderStatus", "OutboundDelivery",
-    "OutboundEvent", "OutboundStatus", "Platform", "ProgramSettings", "Referral", "ReferralReason",
-    "ReferralStatus", "Reward", "RewardCode", "RewardKind", "Rounding", "Shop", "ShopCredentials",
-    "ShopStatus", "Tier", "TIER_PROGRESS_KINDS", "TierBasis", "TierChange", "TierChangeReason",
-    "TierWindow", "UsedOAuthState", "utcnow", "WebhookEndpoint",
+    "ImportStatus", "InboundDelivery", "LauncherPosition", "LedgerEntry", "LIFETIME_KINDS",
+    "LotAllocation", "NegativeBalancePolicy", "Order", "OrderRefund", "OrderStatus",
+    "OutboundDelivery", "OutboundEvent", "OutboundStatus", "Platform", "ProgramSettings",
+    "RateCounter", "Referral", "ReferralReason", "ReferralStatus", "Reward", "RewardCode",
+    "RewardKind", "Rounding", "Shop", "ShopCredentials", "ShopStatus", "Tier",
+    "TIER_PROGRESS_KINDS", "TierBasis", "TierChange", "TierChangeReason", "TierWindow",
+    "UsedOAuthState", "utcnow", "WebhookEndpoint", "WidgetSettings",
 ]

@@ -5,7 +5,7 @@ import datetime as dt
 import hashlib
 import logging
 
-from sqlalchemy import select, text, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm import Session
 
@@ -31,10 +31,15 @@ def normalise_email(email: str | None) -> str | None:
     return email
 
 
+# Built once: every storefront request and most webhooks look a customer up this way.
+_BY_EXTERNAL_ID = select(CustomerAccount).where(
+    CustomerAccount.shop_id == bindparam("shop_id"),
+    CustomerAccount.platform_customer_id == bindparam("external_id"))
+
+
 def find_by_external_id(session: Session, shop_id: int, external_id: str) -> CustomerAccount | None:
-    return session.execute(select(CustomerAccount).where(
-        CustomerAccount.shop_id == shop_id,
-        CustomerAccount.platform_customer_id == external_id)).scalar_one_or_none()
+    return session.execute(_BY_EXTERNAL_ID, {"shop_id": shop_id, "external_id": external_id}
+                           ).scalar_one_or_none()
 
 
 def _find_guest(session: Session, shop_id: int, email: str) -> CustomerAccount | None:

@@ -199,8 +199,10 @@ class TierStatus:
     remaining: Decimal | None
 
 
-def tier_status(session: Session, shop: Shop, account: CustomerAccount, now: dt.datetime) -> TierStatus:
-    tiers = active_tiers(session, shop.id)
+def tier_status(session: Session, shop: Shop, account: CustomerAccount, now: dt.datetime, *,
+                tiers: list[Tier] | None = None) -> TierStatus:
+    """``tiers``: the shop's active tiers, when the caller has read them already."""
+    tiers = active_tiers(session, shop.id) if tiers is None else tiers
     settings = shop.settings
     window = current_window(settings.tier_window, now, shop.timezone)
     amount = progress(session, shop, account.id, window) if tiers else Decimal("0")

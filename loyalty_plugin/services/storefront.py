@@ -1,0 +1,184 @@
+"""What a storefront shows: the program to everyone, a signed-in customer's standing to them.
+
+Read-only: nothing here writes, so a widget request never takes a lock. Every
+storefront page view may ask, so the statements are built once, with bound
+parameters, and the lists read only the columns the storefront shows.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+from decimal import Decimal
+
+from typing import Any
+
+__all__ = ["Blocker", "CatalogCache", "CodeView", "CustomerView", "ProgramView", "RewardOffer",
+           "customer_view", "estimate_points", "load_catalog", "program_view"]
+
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session
+
+from ..models import CodeStatus, CustomerAccount, LedgerEntry, Reward, RewardCode, RewardKind, Shop, Tier
+from ..rules.earning import Amounts, earn_base, points_for
+from .catalog_cache import CatalogCache
+from .tiers import NO_MULTIPLIER, TierStatus, multiplier_for, tier_status
+
+MAX_REWARDS = 50
+# Codes a customer no longer needs to see: nothing was issued, the points came back.
+HIDDEN_CODE_STATUSES = (CodeStatus.FAILED, CodeStatus.CANCELLED)
+
+
+class Blocker(str, enum.Enum):
+    POINTS = "points"  # not enough available points yet
+    TIER = "tier"      # the reward is for a higher tier
+    LIMIT = "limit"    # the customer has redeemed it as often as allowed
+
+
+@dataclass(frozen=True)
+class RewardOffer:
+    """A reward as the storefront lists it; for a signed-in customer, whether they can redeem it."""
+
+    reward: Reward
+    required_tier_name: str | None
+    blocked_by: Blocker | None = None
+    points_short: int = 0
+
+    @property
+    def affordable(self) -> bool:
+        return self.blocked_by is None
+
+
+@dataclass(frozen=True)
+class ProgramView:
+    shop: Shop
+    tiers: list[Tier]
+    rewards: list[Reward]
+
+    def tier_name(self, tier_id: int | None) -> str | None:
+        return next((t.name for t in self.tiers if t.id == tier_id), None)
+
+    @property
+    def offers(self) -> list[RewardOffer]:
+        return [RewardOffer(r, self.tier_name(r.required_tier_id)) for r in self.rewards]
+
+
+@dataclass(frozen=True)
+class CodeView:
+    code: str
+    reward_name: str
+    status: CodeStatus  # issued codes past their expiry show as expired
+    kind: RewardKind
+    value: Decimal
+    min_order_subtotal: Decimal
+    points_spent: int
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    program: ProgramView
+    account: CustomerAccount
+    tier: TierStatus
+    offers: list[RewardOffer]
+    codes: list[CodeView]
+    activity: list[Any]  # rows of ACTIVITY's columns
+
+
+REWARDS = (select(Reward).where(Reward.shop_id == bindparam("shop_id"), Reward.active.is_(True),
+                                Reward.archived_at.is_(None))
+           .order_by(Reward.points_cost, Reward.id).limit(MAX_REWARDS))
+TIERS = (select(Tier).where(Tier.shop_id == bindparam("shop_id"), Tier.archived_at.is_(None))
+         .order_by(Tier.threshold, Tier.id))
+ACTIVITY = (select(LedgerEntry.kind, LedgerEntry.points, LedgerEntry.status, LedgerEntry.created_at,
+                   LedgerEntry.reason)
+            .where(LedgerEntry.shop_id == bindparam("shop_id"),
+                   LedgerEntry.account_id == bindparam("account_id"))
+            .order_by(LedgerEntry.id.desc()).limit(bindparam("limit")))
+CODES = (select(RewardCode.code, Reward.name, RewardCode.status, RewardCode.kind, RewardCode.value,
+                RewardCode.min_order_subtotal, RewardCode.points_spent, RewardCode.expires_at)
+         .join(Reward, Reward.id == RewardCode.reward_id)
+         .where(RewardCode.account_id == bindparam("account_id"),
+                RewardCode.status.not_in(HIDDEN_CODE_STATUSES))
+         .order_by(RewardCode.id.desc()).limit(bindparam("limit")))
+REDEMPTIONS_BY_REWARD = (select(RewardCode.reward_id, func.count())
+                         .where(RewardCode.account_id == bindparam("account_id"),
+                                RewardCode.status.not_in(HIDDEN_CODE_STATUSES))
+                         .group_by(RewardCode.reward_id))
+
+
+def load_catalog(session: Session, shop: Shop) -> tuple[list[Tier], list[Reward]]:
+    params = {"shop_id": shop.id}
+    return (list(session.execute(TIERS, params).scalars()),
+            list(session.execute(REWARDS, params).scalars()))
+
+
+def program_view(session: Session, shop: Shop, cache: CatalogCache | None = None) -> ProgramView:
+    tiers, rewards = (cache.get(session, shop, load_catalog) if cache is not None
+                      else load_catalog(session, shop))
+    return ProgramView(shop=shop, tiers=tiers, rewards=rewards)
+
+
+def customer_view(session: Session, shop: Shop, account: CustomerAccount, now: dt.datetime, *,
+                  cache: CatalogCache | None = None, activity_limit: int = 5,
+                  codes_limit: int = 10) -> CustomerView:
+    program = program_view(session, shop, cache)
+    status = tier_status(session, shop, account, now, tiers=program.tiers)
+    # Plain columns, no entities: straight through the connection, past the ORM's machinery.
+    activity = session.connection().execute(ACTIVITY, {"shop_id": shop.id, "account_id": account.id,
+                                                       "limit": activity_limit}).all()
+    return CustomerView(program=program, account=account, tier=status,
+                        offers=_offers(session, program, account),
+                        codes=_codes(session, account, now, codes_limit), activity=activity)
+
+
+def _offers(session: Session, program: ProgramView, account: CustomerAccount) -> list[RewardOffer]:
+    thresholds = {t.id: t.threshold for t in program.tiers}
+    held = thresholds.get(account.tier_id) if account.tier_id is not None else None
+    used = _redemptions_by_reward(session, account) if any(
+        r.per_customer_limit for r in program.rewards) else {}
+    offers = []
+    for reward in program.rewards:
+        cheapest = ((reward.min_points or reward.points_cost) if reward.kind is RewardKind.VARIABLE
+                    else reward.points_cost)
+        short = max(cheapest - account.available, 0)
+        blocker = None
+        if reward.required_tier_id is not None and (
+                held is None or reward.required_tier_id not in thresholds
+                or held < thresholds[reward.required_tier_id]):
+            blocker = Blocker.TIER
+        elif reward.per_customer_limit and used.get(reward.id, 0) >= reward.per_customer_limit:
+            blocker = Blocker.LIMIT
+        elif short:
+            blocker = Blocker.POINTS
+        offers.append(RewardOffer(reward=reward, required_tier_name=program.tier_name(reward.required_tier_id),
+                                  blocked_by=blocker, points_short=short))
+    return offers
+
+
+def _redemptions_by_reward(session: Session, account: CustomerAccount) -> dict[int, int]:
+    rows = session.connection().execute(REDEMPTIONS_BY_REWARD, {"account_id": account.id}).all()
+    return {reward_id: count for reward_id, count in rows}
+
+
+def _codes(session: Session, account: CustomerAccount, now: dt.datetime, limit: int) -> list[CodeView]:
+    rows = session.connection().execute(CODES, {"account_id": account.id, "limit": limit}).all()
+    return [CodeView(code=code, reward_name=name,
+                     status=CodeStatus.EXPIRED if status is CodeStatus.ISSUED and expires_at <= now
+                     else status, kind=kind, value=value, min_order_subtotal=minimum,
+                     points_spent=spent, expires_at=expires_at)
+            for code, name, status, kind, value, minimum, spent, expires_at in rows]
+
+
+def estimate_points(session: Session, shop: Shop, account: CustomerAccount | None,
+                    prices: list[Decimal]) -> list[int]:
+    """What an order of each price would earn this customer now, by the order rules themselves."""
+    settings = shop.settings
+    multiplier = multiplier_for(session, account) if account is not None else NO_MULTIPLIER
+    estimates = []
+    for price in prices:
+        base = earn_base(Amounts(items=price), include_shipping=settings.include_shipping,
+                         include_taxes=settings.include_taxes)
+        estimates.append(0 if base < settings.min_order_amount else
+                         points_for(base, settings.points_per_unit, multiplier, settings.rounding))
+    return estimates

@@ -1,0 +1,50 @@
+"""Which storefront origins may call a shop's widget API, and the CORS headers they get.
+
+The widget sends no cookies: the signed identity travels in request headers, so
+responses never allow credentials, and an origin is echoed only when allowed.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import Response
+
+from loyalty_plugin.models import Shop, WidgetSettings
+from loyalty_plugin.rules.web import normalise_origin
+
+from .identity import CUSTOMER_HEADER, DIGEST_HEADER
+
+ALLOWED_HEADERS = ", ".join(("Content-Type", "Idempotency-Key", CUSTOMER_HEADER, DIGEST_HEADER))
+PREFLIGHT_MAX_AGE = 600
+
+
+def _origin_or_none(value: str) -> str | None:
+    try:
+        return normalise_origin(value)
+    except ValueError:
+        return None
+
+
+def allowed_origins(shop: Shop, settings: WidgetSettings, extra: Iterable[str] = ()) -> set[str]:
+    """``https://<shop domain>``, the shop's configured origins, and ``extra`` (the service's own)."""
+    candidates = [f"https://{shop.domain}", *(settings.storefront_origins or []), *extra]
+    return {origin for origin in map(_origin_or_none, candidates) if origin}
+
+
+def origin_allowed(origin: str | None, allowed: set[str]) -> bool:
+    """A request without an Origin header is not a cross-origin browser call: CORS is moot."""
+    if origin is None:
+        return True
+    return _origin_or_none(origin) in allowed
+
+
+def add_cors_headers(response: Response, origin: str, *, preflight: bool) -> None:
+    headers = response.headers
+    headers["Access-Control-Allow-Origin"] = origin
+    if preflight:
+        headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
+        headers["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
+    else:
+        headers["Access-Control-Expose-Headers"] = "Retry-After, ETag"
+    response.vary.add("Origin")
