@@ -5,6 +5,7 @@ from flask import Blueprint, Flask
 
 from .birthdays import bp as birthdays_bp
 from .customers import bp as customers_bp
+from .docs import bp as docs_bp
 from .email import bp as email_bp
 from .expiry import bp as expiry_bp
 from .exports import bp as exports_bp
@@ -23,4 +24,5 @@ def register(app: Flask) -> None:
     api.register_blueprint(exports_bp)
     api.register_blueprint(birthdays_bp)
     api.register_blueprint(referrals_bp)
+    api.register_blueprint(docs_bp)
     app.register_blueprint(api)

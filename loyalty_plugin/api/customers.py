@@ -8,13 +8,15 @@ from flask import Blueprint, request
 from ..db import get_session
 from ..errors import ErrorCode, NotFound
 from ..models import CustomerAccount
-from ..schemas.customers import (AdjustmentSchema, CustomerSchema, LedgerEntrySchema,
-                                 PageQuerySchema)
+from ..schemas.customers import (AdjustmentResultSchema, AdjustmentSchema, CustomerSchema,
+                                 LedgerEntrySchema, PageQuerySchema)
+from ..schemas.envelopes import page_of
 from ..services.accounts import find_by_external_id
 from ..services.adjustments import adjust_points
 from ..services.queries import list_activity
+from . import examples as ex
+from .contract import documented
 from .helpers import api_key, idempotent, json_body
-
 
 bp = Blueprint("customers", __name__)
 
@@ -28,12 +30,15 @@ def customer_account(shop_id: int, external_id: str) -> CustomerAccount:
 
 
 @bp.get("/customers/<external_id>")
+@documented("A customer and their points", response=CustomerSchema, example=ex.CUSTOMER)
 def get_customer(external_id: str):
     key = api_key()
     return CustomerSchema().dump(customer_account(key.shop_id, external_id))
 
 
 @bp.get("/customers/<external_id>/activity")
+@documented("A customer's ledger entries, newest first", response=page_of(LedgerEntrySchema),
+            query=PageQuerySchema, example={"items": [ex.LEDGER_ENTRY], "next_cursor": "9182"})
 def get_activity(external_id: str):
     key = api_key()
     page = PageQuerySchema().load(request.args)
@@ -45,6 +50,10 @@ def get_activity(external_id: str):
 
 
 @bp.post("/customers/<external_id>/adjustments")
+@documented("Add or take away points by hand, with a reason", status=201,
+            response=AdjustmentResultSchema, body=AdjustmentSchema,
+            body_example={"points": -200, "reason": "Goodwill for a late parcel"},
+            example={"entry": ex.LEDGER_ENTRY, "customer": ex.CUSTOMER}, errors=(422,))
 def create_adjustment(external_id: str):
     key = api_key(write=True)
     data = AdjustmentSchema().load(json_body())

@@ -86,3 +86,13 @@ class TierChangeSchema(Schema):
     window_start = fields.DateTime(allow_none=True)
     bonus_entry_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
+
+
+class TierCatalogSchema(Schema):
+    program = fields.Nested(TierProgramSchema, required=True)
+    tiers = fields.List(fields.Nested(TierSchema), required=True)
+
+
+class CustomerTierSchema(Schema):
+    status = fields.Nested(TierStatusSchema, required=True)
+    history = fields.List(fields.Nested(TierChangeSchema), required=True)
