@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
+from .api_keys import bp as api_keys_bp
 from .birthdays import bp as birthdays_bp
 from .customers import bp as customers_bp
 from .docs import bp as docs_bp
@@ -24,5 +25,6 @@ def register(app: Flask) -> None:
     api.register_blueprint(exports_bp)
     api.register_blueprint(birthdays_bp)
     api.register_blueprint(referrals_bp)
+    api.register_blueprint(api_keys_bp)
     api.register_blueprint(docs_bp)
     app.register_blueprint(api)
