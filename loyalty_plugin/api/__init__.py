@@ -6,6 +6,7 @@ from flask import Blueprint, Flask
 from .api_keys import bp as api_keys_bp
 from .birthdays import bp as birthdays_bp
 from .customers import bp as customers_bp
+from .deliveries import bp as deliveries_bp
 from .docs import bp as docs_bp
 from .email import bp as email_bp
 from .expiry import bp as expiry_bp
@@ -26,5 +27,6 @@ def register(app: Flask) -> None:
     api.register_blueprint(birthdays_bp)
     api.register_blueprint(referrals_bp)
     api.register_blueprint(api_keys_bp)
+    api.register_blueprint(deliveries_bp)
     api.register_blueprint(docs_bp)
     app.register_blueprint(api)

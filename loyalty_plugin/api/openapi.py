@@ -36,6 +36,10 @@ ERRORS: dict[int, tuple[str, ErrorCode, str]] = {
     422: ("A field is invalid (details.fields names each), a rule refused the request, or the "
           "Idempotency-Key was used before with other parameters.", ErrorCode.VALIDATION_FAILED,
           "The request body is invalid."),
+    502: ("The shop's platform refused a call this request needed.", ErrorCode.PROVIDER_REJECTED,
+          "Shopify refused the request."),
+    503: ("The shop's platform is unreachable or not configured; try again later.",
+          ErrorCode.PROVIDER_UNAVAILABLE, "Shopify did not answer in time."),
 }
 
 

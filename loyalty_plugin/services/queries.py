@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
-from ..models import LedgerEntry, Referral, ReferralStatus
+from ..models import DeliveryStatus, InboundDelivery, LedgerEntry, Referral, ReferralStatus
 
 
 def list_activity(session: Session, *, shop_id: int, account_id: int, limit: int,
@@ -30,6 +30,24 @@ def list_referrals(session: Session, *, shop_id: int, status: ReferralStatus | N
         stmt = stmt.where(Referral.status == status)
     if cursor is not None:
         stmt = stmt.where(Referral.id < cursor)
+    rows = list(session.execute(stmt).scalars())
+    next_cursor = rows[limit - 1].id if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+def list_deliveries(session: Session, *, shop_id: int, status: DeliveryStatus | None,
+                    topic: str | None, limit: int, cursor: int | None
+                    ) -> tuple[list[InboundDelivery], int | None]:
+    """Inbound deliveries newest first, without loading their bodies; ``cursor`` as above."""
+    stmt = (select(InboundDelivery).where(InboundDelivery.shop_id == shop_id)
+            .options(defer(InboundDelivery.body), defer(InboundDelivery.headers))
+            .order_by(InboundDelivery.id.desc()).limit(limit + 1))
+    if status is not None:
+        stmt = stmt.where(InboundDelivery.status == status)
+    if topic is not None:
+        stmt = stmt.where(InboundDelivery.topic == topic)
+    if cursor is not None:
+        stmt = stmt.where(InboundDelivery.id < cursor)
     rows = list(session.execute(stmt).scalars())
     next_cursor = rows[limit - 1].id if len(rows) > limit else None
     return rows[:limit], next_cursor
