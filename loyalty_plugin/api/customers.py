@@ -8,12 +8,12 @@ from flask import Blueprint, request
 from ..db import get_session
 from ..errors import ErrorCode, NotFound
 from ..models import CustomerAccount
-from ..schemas.customers import (AdjustmentResultSchema, AdjustmentSchema, CustomerSchema,
-                                 LedgerEntrySchema, PageQuerySchema)
+from ..schemas.customers import (AdjustmentResultSchema, AdjustmentSchema, CustomerQuerySchema,
+                                 CustomerSchema, LedgerEntrySchema, PageQuerySchema)
 from ..schemas.envelopes import page_of
 from ..services.accounts import find_by_external_id
 from ..services.adjustments import adjust_points
-from ..services.queries import list_activity
+from ..services.queries import list_activity, search_customers
 from . import examples as ex
 from .contract import documented
 from .helpers import api_key, idempotent, json_body
@@ -27,6 +27,17 @@ def customer_account(shop_id: int, external_id: str) -> CustomerAccount:
         raise NotFound(f"No customer with id {external_id[:64]!r} in this shop.",
                        code=ErrorCode.CUSTOMER_NOT_FOUND)
     return account
+
+
+@bp.get("/customers")
+@documented("Customers newest first, or those matching q", response=page_of(CustomerSchema),
+            query=CustomerQuerySchema, example={"items": [ex.CUSTOMER], "next_cursor": None})
+def list_customers():
+    key = api_key()
+    query = CustomerQuerySchema().load(request.args)
+    rows, next_cursor = search_customers(get_session(), shop_id=key.shop_id, **query)
+    return {"items": CustomerSchema(many=True).dump(rows),
+            "next_cursor": str(next_cursor) if next_cursor else None}
 
 
 @bp.get("/customers/<external_id>")

@@ -57,3 +57,8 @@ class PageQuerySchema(Schema):
 class AdjustmentResultSchema(Schema):
     entry = fields.Nested(LedgerEntrySchema, required=True)
     customer = fields.Nested(CustomerSchema, required=True)
+
+
+class CustomerQuerySchema(PageQuerySchema):
+    q = fields.String(load_default=None, validate=validate.Length(min=1, max=320), metadata={
+        "description": "An exact external id, the start of an email, or part of a name."})
