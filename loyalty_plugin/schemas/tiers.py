@@ -39,7 +39,7 @@ class TierInputSchema(Schema):
     multiplier = fields.Decimal(places=4, allow_nan=False,
                                 validate=validate.Range(min=0, max=100, min_inclusive=False))
     entry_bonus_points = fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_BONUS))
-    entry_reward_id = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1))
+    entry_reward_id = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=2**63 - 1))
     perks = fields.List(fields.String(validate=validate.Length(min=1, max=200)),
                         validate=validate.Length(max=20))
 
