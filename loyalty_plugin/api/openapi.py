@@ -14,6 +14,7 @@ from werkzeug.routing import Rule
 
 from ..errors import ErrorCode, error_body
 from ..schemas.envelopes import ErrorSchema
+from ..schemas.tiers import Amount
 from ..services.idempotency import MAX_KEY_LENGTH
 from .contract import Contract, contract_of
 
@@ -53,7 +54,7 @@ def _decimals(self: Any, field: fields.Field, ret: dict) -> dict:
     """Decimals shown as strings ("1.25") are strings in the document; bounds are JSON numbers."""
     if not isinstance(field, fields.Decimal):
         return {}
-    if (getattr(field, "as_string", False) or type(field).__name__ == "Amount") and not field.load_only:
+    if (getattr(field, "as_string", False) or isinstance(field, Amount)) and not field.load_only:
         return {"type": "string", "format": "decimal", "minimum": None, "maximum": None}
     return {bound: _number(ret[bound]) for bound in ("minimum", "maximum") if bound in ret}
 
