@@ -147,3 +147,12 @@ def replay(session: Session, delivery: InboundDelivery) -> dict:
     delivery.attempts += 1
     return _apply(session, adapter, shop, delivery, envelope, delivery.body)
 
+
+def replay_reported(session: Session, delivery: InboundDelivery) -> dict:
+    """``replay`` for callers outside this package: a stored body that no longer parses
+    leaves the delivery rejected, and says so in the result rather than raising."""
+    try:
+        return replay(session, delivery)
+    except PayloadError as exc:
+        return {"status": delivery.status.value, "note": str(exc), "delivery_id": delivery.delivery_id}
+

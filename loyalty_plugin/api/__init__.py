@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
+from .api_keys import bp as api_keys_bp
 from .birthdays import bp as birthdays_bp
 from .codes import bp as codes_bp
 from .customers import bp as customers_bp
+from .deliveries import bp as deliveries_bp
+from .docs import bp as docs_bp
 from .email import bp as email_bp
 from .expiry import bp as expiry_bp
 from .exports import bp as exports_bp
@@ -33,4 +36,7 @@ def register(app: Flask) -> None:
     api.register_blueprint(rewards_bp)
     api.register_blueprint(redemptions_bp)
     api.register_blueprint(codes_bp)
+    api.register_blueprint(api_keys_bp)
+    api.register_blueprint(deliveries_bp)
+    api.register_blueprint(docs_bp)
     app.register_blueprint(api)

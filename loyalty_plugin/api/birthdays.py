@@ -9,6 +9,8 @@ from ..db import get_session
 from ..models import utcnow
 from ..schemas.birthdays import BirthdayInputSchema, BirthdayProgramSchema, BirthdaySchema
 from ..services import birthdays
+from . import examples as ex
+from .contract import documented
 from .customers import customer_account
 from .helpers import api_key, idempotent, json_body
 from .shops import current_shop
@@ -17,6 +19,7 @@ bp = Blueprint("birthdays", __name__)
 
 
 @bp.get("/customers/<external_id>/birthday")
+@documented("A customer's birthday and next payout", response=BirthdaySchema, example=ex.BIRTHDAY)
 def get_birthday(external_id: str):
     key = api_key()
     shop = current_shop(key.shop_id)
@@ -25,6 +28,8 @@ def get_birthday(external_id: str):
 
 
 @bp.put("/customers/<external_id>/birthday")
+@documented("Set a customer's birthday", response=BirthdaySchema, body=BirthdayInputSchema,
+            body_example={"month": 3, "day": 14}, example=ex.BIRTHDAY)
 def set_birthday(external_id: str):
     key = api_key(write=True)
     data = BirthdayInputSchema().load(json_body())
@@ -39,6 +44,8 @@ def set_birthday(external_id: str):
 
 
 @bp.delete("/customers/<external_id>/birthday")
+@documented("Forget a customer's birthday", response=BirthdaySchema,
+            example={**ex.BIRTHDAY, "month": None, "day": None, "set_at": None, "next_payout": None})
 def clear_birthday(external_id: str):
     key = api_key(write=True)
     shop = current_shop(key.shop_id)
@@ -51,11 +58,14 @@ def clear_birthday(external_id: str):
 
 
 @bp.get("/birthdays/settings")
+@documented("The birthday program", response=BirthdayProgramSchema, example={"birthday_points": 100})
 def get_settings():
     return BirthdayProgramSchema().dump(current_shop(api_key().shop_id).settings)
 
 
 @bp.patch("/birthdays/settings")
+@documented("Change the birthday points", response=BirthdayProgramSchema, body=BirthdayProgramSchema,
+            body_example={"birthday_points": 250}, example={"birthday_points": 250})
 def update_settings():
     key = api_key(write=True)
     body = json_body()

@@ -9,16 +9,22 @@ from ..db import get_session
 from ..models import CodeStatus, CustomerAccount, utcnow
 from ..providers.discounts import discount_provider, revoke_code
 from ..schemas.customers import CustomerSchema
-from ..schemas.rewards import (CodeUseSchema, CodeValidateSchema, NativeDiscountSchema,
-                               RewardCodeSchema)
+from ..schemas.rewards import (CodeUseSchema, CodeValidateSchema, CodeValidationSchema,
+                               NativeDiscountSchema, RedemptionResultSchema, RewardCodeSchema,
+                               UsedCodeSchema)
 from ..services import codes, issuing, native_codes
 from ..services.shops import get_shop
+from . import examples as ex
+from .contract import documented
 from .helpers import api_key, idempotent, json_body
 
 bp = Blueprint("codes", __name__)
 
 
 @bp.post("/codes/validate")
+@documented("Check a native code before an order uses it", response=CodeValidationSchema,
+            body=CodeValidateSchema, body_example={"code": "SHOP-7KQ2M9XH", "subtotal": "42.00"},
+            example={"valid": True, "reason": None, "discount": ex.NATIVE_DISCOUNT})
 def validate_code():
     key = api_key()
     data = CodeValidateSchema().load(json_body())
@@ -30,6 +36,10 @@ def validate_code():
 
 
 @bp.post("/codes/<code>/use")
+@documented("Use a native code on an order, once", response=UsedCodeSchema, body=CodeUseSchema,
+            body_example={"order_id": "1001", "subtotal": "42.00"}, errors=(409,),
+            example={"code": {**ex.REWARD_CODE, "status": "used", "used_at": ex.WHEN,
+                              "used_order_id": "1001", "order_revenue": "42.00"}})
 def use_code(code: str):
     key = api_key(write=True)
     data = CodeUseSchema().load(json_body())
@@ -43,16 +53,21 @@ def use_code(code: str):
 
 
 @bp.post("/codes/<code>/cancel")
+@documented("Cancel an unused code: revoked on the platform, the points returned",
+            response=RedemptionResultSchema, errors=(409, 502, 503),
+            example={"code": {**ex.REWARD_CODE, "status": "cancelled", "cancelled_at": ex.WHEN},
+                     "customer": ex.CUSTOMER})
 def cancel_code(code: str):
     key = api_key(write=True)
     session = get_session()
     shop = get_shop(session, key.shop_id)
     assert shop is not None  # the API key belongs to it
-    provider = discount_provider(shop)
     timeout = float(current_app.config["LOYALTY_PROVIDER_TIMEOUT"])
 
     def cancel(_reference: str | None, now: dt.datetime) -> tuple[dict, int]:
         target = codes.check_cancellable(session, shop.id, code, now, issuing.code_lease(timeout))
+        # After the code is found: an unknown code is a 404 whatever the platform.
+        provider = discount_provider(shop)
         account = session.get(CustomerAccount, target.account_id)
         assert account is not None
         if target.status is not CodeStatus.CANCELLED:

@@ -8,13 +8,15 @@ from flask import Blueprint, request
 from ..db import get_session
 from ..errors import ErrorCode, NotFound
 from ..models import CustomerAccount
-from ..schemas.customers import (AdjustmentSchema, CustomerSchema, LedgerEntrySchema,
-                                 PageQuerySchema)
+from ..schemas.customers import (AdjustmentResultSchema, AdjustmentSchema, CustomerQuerySchema,
+                                 CustomerSchema, LedgerEntrySchema, PageQuerySchema)
+from ..schemas.envelopes import page_of
 from ..services.accounts import find_by_external_id
 from ..services.adjustments import adjust_points
-from ..services.queries import list_activity
+from ..services.queries import list_activity, search_customers
+from . import examples as ex
+from .contract import documented
 from .helpers import api_key, idempotent, json_body
-
 
 bp = Blueprint("customers", __name__)
 
@@ -27,13 +29,27 @@ def customer_account(shop_id: int, external_id: str) -> CustomerAccount:
     return account
 
 
+@bp.get("/customers")
+@documented("Customers newest first, or those matching q", response=page_of(CustomerSchema),
+            query=CustomerQuerySchema, example={"items": [ex.CUSTOMER], "next_cursor": None})
+def list_customers():
+    key = api_key()
+    query = CustomerQuerySchema().load(request.args)
+    rows, next_cursor = search_customers(get_session(), shop_id=key.shop_id, **query)
+    return {"items": CustomerSchema(many=True).dump(rows),
+            "next_cursor": str(next_cursor) if next_cursor else None}
+
+
 @bp.get("/customers/<external_id>")
+@documented("A customer and their points", response=CustomerSchema, example=ex.CUSTOMER)
 def get_customer(external_id: str):
     key = api_key()
     return CustomerSchema().dump(customer_account(key.shop_id, external_id))
 
 
 @bp.get("/customers/<external_id>/activity")
+@documented("A customer's ledger entries, newest first", response=page_of(LedgerEntrySchema),
+            query=PageQuerySchema, example={"items": [ex.LEDGER_ENTRY], "next_cursor": "9182"})
 def get_activity(external_id: str):
     key = api_key()
     page = PageQuerySchema().load(request.args)
@@ -45,6 +61,10 @@ def get_activity(external_id: str):
 
 
 @bp.post("/customers/<external_id>/adjustments")
+@documented("Add or take away points by hand, with a reason", status=201,
+            response=AdjustmentResultSchema, body=AdjustmentSchema,
+            body_example={"points": -200, "reason": "Goodwill for a late parcel"},
+            example={"entry": ex.LEDGER_ENTRY, "customer": ex.CUSTOMER}, errors=(422,))
 def create_adjustment(external_id: str):
     key = api_key(write=True)
     data = AdjustmentSchema().load(json_body())

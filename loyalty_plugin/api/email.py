@@ -7,7 +7,10 @@ from flask import Blueprint, current_app
 
 from ..db import get_session
 from ..schemas.email import EmailSettingsSchema, EmailTemplateInputSchema, EmailTemplateSchema
+from ..schemas.envelopes import list_of
 from ..services import email_settings
+from . import examples as ex
+from .contract import documented
 from .helpers import api_key, idempotent, json_body
 
 bp = Blueprint("email", __name__)
@@ -19,11 +22,15 @@ def _shown(settings) -> dict:
 
 
 @bp.get("/email-settings")
+@documented("The shop's customer email settings", response=EmailSettingsSchema, example=ex.EMAIL_SETTINGS)
 def get_settings():
     return _shown(email_settings.get_settings(get_session(), api_key().shop_id))
 
 
 @bp.patch("/email-settings")
+@documented("Change the email settings", response=EmailSettingsSchema, body=EmailSettingsSchema,
+            body_example={"enabled": True, "from_address": "rewards@shop.example"},
+            example=ex.EMAIL_SETTINGS)
 def update_settings():
     key = api_key(write=True)
     body = json_body()
@@ -36,12 +43,17 @@ def update_settings():
 
 
 @bp.get("/email-templates")
+@documented("Every email template, the shop's own or the default", response=list_of(EmailTemplateSchema),
+            example={"items": [ex.EMAIL_TEMPLATE]})
 def list_templates():
     found = email_settings.list_templates(get_session(), api_key().shop_id)
     return {"items": EmailTemplateSchema(many=True).dump(found)}
 
 
 @bp.put("/email-templates/<kind>/<locale>")
+@documented("Set the shop's template of one kind and language", response=EmailTemplateSchema,
+            body=EmailTemplateInputSchema, example=ex.EMAIL_TEMPLATE,
+            body_example={"subject": "You earned {{ points }} points", "text": "Hi {{ first_name }}, ..."})
 def put_template(kind: str, locale: str):
     key = api_key(write=True)
     body = json_body()
@@ -55,6 +67,8 @@ def put_template(kind: str, locale: str):
 
 
 @bp.delete("/email-templates/<kind>/<locale>")
+@documented("Go back to the default template", response=EmailTemplateSchema,
+            example={**ex.EMAIL_TEMPLATE, "custom": False})
 def delete_template(kind: str, locale: str):
     key = api_key(write=True)
 

@@ -6,8 +6,10 @@ import datetime as dt
 from flask import Blueprint
 
 from ..db import get_session
-from ..schemas.expiry import ExpiringPointsSchema, ExpiryPolicySchema
+from ..schemas.expiry import CustomerExpirySchema, ExpiringPointsSchema, ExpiryPolicySchema
 from ..services import expiry
+from . import examples as ex
+from .contract import documented
 from .customers import customer_account
 from .helpers import api_key, idempotent, json_body
 from .shops import current_shop
@@ -16,11 +18,14 @@ bp = Blueprint("expiry", __name__)
 
 
 @bp.get("/expiry")
+@documented("The points expiry policy", response=ExpiryPolicySchema, example=ex.EXPIRY_POLICY)
 def get_policy():
     return ExpiryPolicySchema().dump(current_shop(api_key().shop_id).settings)
 
 
 @bp.patch("/expiry")
+@documented("Change the points expiry policy", response=ExpiryPolicySchema, body=ExpiryPolicySchema,
+            body_example={"expiry_policy": "inactivity", "expiry_days": 365}, example=ex.EXPIRY_POLICY)
 def update_policy():
     key = api_key(write=True)
     body = json_body()
@@ -37,6 +42,9 @@ def update_policy():
 
 
 @bp.get("/customers/<external_id>/expiry")
+@documented("When a customer's points expire", response=CustomerExpirySchema,
+            example={"policy": ex.EXPIRY_POLICY, "schedule": [
+                {"expires_at": "2027-11-20T10:00:00+00:00", "points": 1250, "pending": False}]})
 def get_customer_expiry(external_id: str):
     key = api_key()
     shop = current_shop(key.shop_id)

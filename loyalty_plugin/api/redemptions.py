@@ -8,9 +8,12 @@ from ..errors import error_body
 from ..models import CodeStatus, CustomerAccount, RewardCode, utcnow
 from ..providers.discounts import discount_provider
 from ..schemas.customers import CustomerSchema, PageQuerySchema
-from ..schemas.rewards import RedemptionSchema, RewardCodeSchema
-from ..services import codes, idempotency, issuing, redemptions
+from ..schemas.envelopes import page_of
+from ..schemas.rewards import RedemptionResultSchema, RedemptionSchema, RewardCodeSchema
+from ..services import codes, idempotency, issuing, redemptions, rewards
 from ..services.shops import get_shop
+from . import examples as ex
+from .contract import documented
 from .customers import customer_account
 from .helpers import api_key, idempotency_key, json_body
 
@@ -18,6 +21,12 @@ bp = Blueprint("redemptions", __name__)
 
 
 @bp.post("/customers/<external_id>/redemptions")
+@documented("Redeem points for a discount code", status=201, response=RedemptionResultSchema,
+            body=RedemptionSchema, body_example={"reward_id": 3},
+            description=("The points are taken and the code recorded first, then the platform creates "
+                         "the code. If it refuses (502) or does not answer (503), the points are "
+                         "returned and the error says so."),
+            errors=(409, 502, 503), example={"code": ex.REWARD_CODE, "customer": ex.CUSTOMER})
 def create_redemption(external_id: str):
     key = api_key(write=True)
     data = RedemptionSchema().load(json_body())
@@ -25,6 +34,7 @@ def create_redemption(external_id: str):
     account = customer_account(key.shop_id, external_id)
     shop = get_shop(session, key.shop_id)
     assert shop is not None  # the API key belongs to it
+    rewards.get_reward(session, shop.id, data["reward_id"])  # an unknown reward is a 404 first
     provider = discount_provider(shop)
     timeout = float(current_app.config["LOYALTY_PROVIDER_TIMEOUT"])
     step = redemptions.reserve(session, shop, account, reward_id=data["reward_id"],
@@ -57,6 +67,8 @@ def _answer(code: RewardCode, account: CustomerAccount) -> tuple[dict, int]:
 
 
 @bp.get("/customers/<external_id>/rewards")
+@documented("A customer's discount codes, newest first", response=page_of(RewardCodeSchema),
+            query=PageQuerySchema, example={"items": [ex.REWARD_CODE], "next_cursor": None})
 def list_customer_codes(external_id: str):
     key = api_key()
     page = PageQuerySchema().load(request.args)

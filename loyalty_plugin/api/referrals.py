@@ -9,10 +9,13 @@ from ..db import get_session
 from ..errors import ErrorCode, NotFound, error_body
 from ..events import PostalAddress
 from ..models import Referral, ReferralStatus
+from ..schemas.envelopes import page_of
 from ..schemas.referrals import (ReferralCodeSchema, ReferralInputSchema, ReferralProgramSchema,
                                  ReferralQuerySchema, ReferralSchema, VoidInputSchema)
 from ..services import referral_codes, referral_progress, referrals
 from ..services.queries import list_referrals
+from . import examples as ex
+from .contract import documented
 from .customers import customer_account
 from .helpers import api_key, idempotent, json_body
 from .shops import current_shop
@@ -27,6 +30,8 @@ REFUSALS = {
 
 
 @bp.get("/customers/<external_id>/referral")
+@documented("A customer's referral code and link, made on first use", response=ReferralCodeSchema,
+            example={"code": "BOB-7K2Q", "link": "https://shop.example/?ref=BOB-7K2Q"})
 def get_referral_code(external_id: str):
     key = api_key()
     shop = current_shop(key.shop_id)
@@ -36,6 +41,10 @@ def get_referral_code(external_id: str):
 
 
 @bp.post("/referrals")
+@documented("Record a referred friend", status=201, also=(200,), response=ReferralSchema,
+            description="201 for a new referral, 200 for the same friend again; 422 when refused.",
+            body=ReferralInputSchema, errors=(409, 422), example=ex.REFERRAL,
+            body_example={"referral_code": "BOB-7K2Q", "friend": {"email": "alice@example.com"}})
 def record_referral():
     key = api_key(write=True)
     body = json_body()
@@ -60,6 +69,8 @@ def record_referral():
 
 
 @bp.get("/referrals")
+@documented("The shop's referrals, newest first", response=page_of(ReferralSchema),
+            query=ReferralQuerySchema, example={"items": [ex.REFERRAL], "next_cursor": None})
 def get_referrals():
     key = api_key()
     query = ReferralQuerySchema().load(request.args)
@@ -70,6 +81,7 @@ def get_referrals():
 
 
 @bp.get("/referrals/<int(max=9223372036854775807):referral_id>")
+@documented("One referral", response=ReferralSchema, example=ex.REFERRAL)
 def get_referral(referral_id: int):
     key = api_key()
     referral = get_session().get(Referral, referral_id)
@@ -79,6 +91,9 @@ def get_referral(referral_id: int):
 
 
 @bp.post("/referrals/<int(max=9223372036854775807):referral_id>/void")
+@documented("Void a referral, taking back its reward if given", response=ReferralSchema,
+            body=VoidInputSchema, body_required=False, body_example={"reason": "Same household"},
+            errors=(409,), example={**ex.REFERRAL, "status": "voided"})
 def void_referral(referral_id: int):
     key = api_key(write=True)
     body = json_body() if request.get_data(cache=True) else {}
@@ -94,11 +109,15 @@ def void_referral(referral_id: int):
 
 
 @bp.get("/referrals/settings")
+@documented("The referral program", response=ReferralProgramSchema, example=ex.REFERRAL_PROGRAM)
 def get_settings():
     return ReferralProgramSchema().dump(current_shop(api_key().shop_id).settings)
 
 
 @bp.patch("/referrals/settings")
+@documented("Change the referral program", response=ReferralProgramSchema,
+            body=ReferralProgramSchema, body_example={"referral_points": 750},
+            example=ex.REFERRAL_PROGRAM)
 def update_settings():
     key = api_key(write=True)
     body = json_body()

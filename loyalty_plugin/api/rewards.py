@@ -9,12 +9,17 @@ from flask import Blueprint, request
 from ..db import get_session
 from ..schemas.rewards import RewardInputSchema, RewardListQuerySchema, RewardSchema
 from ..services import rewards
+from ..schemas.envelopes import list_of
+from . import examples as ex
+from .contract import documented
 from .helpers import api_key, idempotent, json_body
 
 bp = Blueprint("rewards", __name__)
 
 
 @bp.get("/rewards")
+@documented("The rewards catalog", response=list_of(RewardSchema), query=RewardListQuerySchema,
+            example={"items": [ex.REWARD]})
 def list_rewards():
     key = api_key()
     query = RewardListQuerySchema().load(request.args)
@@ -24,6 +29,9 @@ def list_rewards():
 
 
 @bp.post("/rewards")
+@documented("Create a reward", status=201, response=RewardSchema, body=RewardInputSchema,
+            body_example={"name": "$5 off", "kind": "fixed_amount", "points_cost": 500, "value": "5.00",
+                          "min_order_subtotal": "20.00"}, example=ex.REWARD)
 def create_reward():
     key = api_key(write=True)
     data = RewardInputSchema().load(json_body())
@@ -35,12 +43,16 @@ def create_reward():
 
 
 @bp.get("/rewards/<int:reward_id>")
+@documented("One reward", response=RewardSchema, example=ex.REWARD)
 def get_reward(reward_id: int):
     key = api_key()
     return RewardSchema().dump(rewards.get_reward(get_session(), key.shop_id, reward_id))
 
 
 @bp.patch("/rewards/<int:reward_id>")
+@documented("Change a reward; codes already issued keep their terms", response=RewardSchema,
+            body=RewardInputSchema(partial=True), body_example={"active": False},
+            example={**ex.REWARD, "active": False})
 def update_reward(reward_id: int):
     key = api_key(write=True)
     changes: dict[str, Any] = RewardInputSchema(partial=True).load(json_body())
@@ -53,6 +65,8 @@ def update_reward(reward_id: int):
 
 
 @bp.delete("/rewards/<int:reward_id>")
+@documented("Archive a reward; its codes stay valid", response=RewardSchema,
+            example={**ex.REWARD, "archived": True, "archived_at": ex.WHEN})
 def archive_reward(reward_id: int):
     key = api_key(write=True)
 

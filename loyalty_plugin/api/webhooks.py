@@ -6,9 +6,13 @@ import datetime as dt
 from flask import Blueprint, current_app, request
 
 from ..db import get_session
-from ..schemas.webhooks import (DeliveryQuerySchema, DeliverySchema, EndpointInputSchema,
-                                EndpointSchema, EndpointUpdateSchema)
+from ..schemas.envelopes import list_of, page_of
+from ..schemas.webhooks import (DeletedSchema, DeliveryQuerySchema, DeliverySchema,
+                                EndpointCreatedSchema, EndpointInputSchema, EndpointSchema,
+                                EndpointUpdateSchema)
 from ..services import webhook_endpoints as endpoints
+from . import examples as ex
+from .contract import documented
 from .helpers import api_key, idempotent, json_body
 
 bp = Blueprint("webhook_endpoints", __name__)
@@ -19,12 +23,18 @@ def _settings() -> endpoints.EndpointSettings:
 
 
 @bp.get("/webhook-endpoints")
+@documented("The shop's webhook endpoints", response=list_of(EndpointSchema),
+            example={"items": [ex.ENDPOINT]})
 def list_endpoints():
     found = endpoints.list_endpoints(get_session(), api_key().shop_id)
     return {"items": EndpointSchema(many=True).dump(found)}
 
 
 @bp.post("/webhook-endpoints")
+@documented("Add a webhook endpoint; its signing secret is shown once", status=201,
+            response=EndpointCreatedSchema, body=EndpointInputSchema, errors=(409,),
+            body_example={"url": "https://hooks.shop.example/loyalty", "event_types": ["points.earned"]},
+            example={**ex.ENDPOINT, "secret": "whsec_3b1f..."})
 def create_endpoint():
     key = api_key(write=True)
     body = json_body()
@@ -38,11 +48,15 @@ def create_endpoint():
 
 
 @bp.get("/webhook-endpoints/<int:endpoint_id>")
+@documented("One webhook endpoint", response=EndpointSchema, example=ex.ENDPOINT)
 def get_endpoint(endpoint_id: int):
     return EndpointSchema().dump(endpoints.get_endpoint(get_session(), api_key().shop_id, endpoint_id))
 
 
 @bp.patch("/webhook-endpoints/<int:endpoint_id>")
+@documented("Change a webhook endpoint, or rotate its secret", response=EndpointCreatedSchema,
+            body=EndpointUpdateSchema(partial=True), body_example={"active": False},
+            example={**ex.ENDPOINT, "active": False})
 def update_endpoint(endpoint_id: int):
     key = api_key(write=True)
     body = json_body()
@@ -58,6 +72,7 @@ def update_endpoint(endpoint_id: int):
 
 
 @bp.delete("/webhook-endpoints/<int:endpoint_id>")
+@documented("Delete a webhook endpoint", response=DeletedSchema, example={"deleted": 7})
 def delete_endpoint(endpoint_id: int):
     key = api_key(write=True)
 
@@ -69,6 +84,9 @@ def delete_endpoint(endpoint_id: int):
 
 
 @bp.get("/webhook-deliveries")
+@documented("Outbound deliveries, newest first (dead letters with status=dead)",
+            response=page_of(DeliverySchema), query=DeliveryQuerySchema,
+            example={"items": [ex.OUTBOUND_DELIVERY], "next_cursor": None})
 def list_deliveries():
     key = api_key()
     query = DeliveryQuerySchema().load(request.args)
@@ -78,6 +96,8 @@ def list_deliveries():
 
 
 @bp.post("/webhook-deliveries/<int:delivery_id>/replay")
+@documented("Send an outbound delivery again", status=202, response=DeliverySchema,
+            errors=(409,), example={**ex.OUTBOUND_DELIVERY, "status": "pending"})
 def replay_delivery(delivery_id: int):
     key = api_key(write=True)
 

@@ -8,18 +8,25 @@ from flask import Blueprint
 from ..db import get_session
 from ..schemas.widget_settings import WidgetSettingsSchema
 from ..services.widget_settings import get_widget_settings, update_widget_settings
+from . import examples as ex
+from .contract import documented
 from .helpers import api_key, current_shop, idempotent, json_body
 
 bp = Blueprint("widget_settings", __name__)
 
 
 @bp.get("/widget/settings")
+@documented("The storefront widget's settings", response=WidgetSettingsSchema,
+            example=ex.WIDGET_SETTINGS)
 def get_settings():
     key = api_key()
     return WidgetSettingsSchema().dump(get_widget_settings(get_session(), key.shop_id))
 
 
 @bp.patch("/widget/settings")
+@documented("Change the storefront widget's settings", response=WidgetSettingsSchema,
+            body=WidgetSettingsSchema, body_example={"primary_color": "#0b7285", "locale": "fr"},
+            example={**ex.WIDGET_SETTINGS, "primary_color": "#0b7285", "locale": "fr"})
 def update_settings():
     key = api_key(write=True)
     body = json_body()

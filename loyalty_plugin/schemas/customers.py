@@ -52,3 +52,13 @@ class AdjustmentSchema(Schema):
 class PageQuerySchema(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     cursor = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**63 - 1))
+
+
+class AdjustmentResultSchema(Schema):
+    entry = fields.Nested(LedgerEntrySchema, required=True)
+    customer = fields.Nested(CustomerSchema, required=True)
+
+
+class CustomerQuerySchema(PageQuerySchema):
+    q = fields.String(load_default=None, validate=validate.Length(min=1, max=320), metadata={
+        "description": "An exact external id, the start of an email, or part of a name."})

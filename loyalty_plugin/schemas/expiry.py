@@ -19,3 +19,8 @@ class ExpiringPointsSchema(Schema):
     expires_at = fields.DateTime(allow_none=True)
     points = fields.Integer()
     pending = fields.Boolean()
+
+
+class CustomerExpirySchema(Schema):
+    policy = fields.Nested(ExpiryPolicySchema, required=True)
+    schedule = fields.List(fields.Nested(ExpiringPointsSchema), required=True)

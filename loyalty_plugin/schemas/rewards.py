@@ -6,7 +6,7 @@ from decimal import Decimal
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ..models import RewardKind
-from .customers import MAX_POINTS
+from .customers import MAX_POINTS, CustomerSchema
 
 MAX_ID = 2**63 - 1
 MAX_MONEY = Decimal("1000000000")
@@ -141,3 +141,20 @@ class NativeDiscountSchema(Schema):
     min_order_subtotal = fields.Decimal(as_string=True)
     product_variant_id = fields.String(allow_none=True)
     expires_at = fields.DateTime()
+
+
+class RedemptionResultSchema(Schema):
+    code = fields.Nested(RewardCodeSchema, required=True)
+    customer = fields.Nested(CustomerSchema, required=True)
+
+
+class UsedCodeSchema(Schema):
+    code = fields.Nested(RewardCodeSchema, required=True)
+
+
+class CodeValidationSchema(Schema):
+    valid = fields.Boolean(required=True)
+    reason = fields.String(required=True, allow_none=True,
+                           metadata={"description": "Why the code cannot be used; null when valid."})
+    discount = fields.Nested(NativeDiscountSchema, required=True, allow_none=True)
+

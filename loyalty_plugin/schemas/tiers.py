@@ -39,7 +39,7 @@ class TierInputSchema(Schema):
     multiplier = fields.Decimal(places=4, allow_nan=False,
                                 validate=validate.Range(min=0, max=100, min_inclusive=False))
     entry_bonus_points = fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_BONUS))
-    entry_reward_id = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1))
+    entry_reward_id = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=2**63 - 1))
     perks = fields.List(fields.String(validate=validate.Length(min=1, max=200)),
                         validate=validate.Length(max=20))
 
@@ -86,3 +86,13 @@ class TierChangeSchema(Schema):
     window_start = fields.DateTime(allow_none=True)
     bonus_entry_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
+
+
+class TierCatalogSchema(Schema):
+    program = fields.Nested(TierProgramSchema, required=True)
+    tiers = fields.List(fields.Nested(TierSchema), required=True)
+
+
+class CustomerTierSchema(Schema):
+    status = fields.Nested(TierStatusSchema, required=True)
+    history = fields.List(fields.Nested(TierChangeSchema), required=True)

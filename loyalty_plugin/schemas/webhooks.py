@@ -48,3 +48,11 @@ class DeliveryQuerySchema(Schema):
     channel = fields.Enum(DeliveryChannel, by_value=True, load_default=None)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     cursor = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**63 - 1))
+
+
+class EndpointCreatedSchema(EndpointSchema):
+    secret = fields.String(metadata={"description": "Signs the deliveries; shown only when made."})
+
+
+class DeletedSchema(Schema):
+    deleted = fields.Integer(required=True)

@@ -6,6 +6,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..errors import ErrorCode, NotFound
 from ..events import Outcome
 from ..models import DeliveryStatus, InboundDelivery
 from .sql import insert_or_none
@@ -72,3 +73,12 @@ def deliveries_to_replay(session: Session, *, shop_id: int | None, statuses: lis
     if shop_id is not None:
         stmt = stmt.where(InboundDelivery.shop_id == shop_id)
     return list(session.execute(stmt).scalars())
+
+
+def get_delivery(session: Session, shop_id: int, row_id: int, *, lock: bool = False) -> InboundDelivery:
+    """One of the shop's deliveries by row id; locked for a replay, so two never overlap."""
+    stmt = select(InboundDelivery).where(InboundDelivery.id == row_id, InboundDelivery.shop_id == shop_id)
+    delivery = session.execute(stmt.with_for_update() if lock else stmt).scalar_one_or_none()
+    if delivery is None:
+        raise NotFound(f"No delivery with id {row_id} in this shop.", code=ErrorCode.DELIVERY_NOT_FOUND)
+    return delivery
