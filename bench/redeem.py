@@ -208,6 +208,9 @@ def report(results: list, bench: RedeemBench, args) -> None:
         for label, r in (("webhook ceiling", ceiling), ("redemptions", service)):
             print(f"{str(r.config):<14} {label:<18} {r.rate:8.1f} {r.p50_ms:7.2f} {r.p90_ms:7.2f} "
                   f"{r.p99_ms:7.2f} {r.max_ms:7.1f}  {wb._fmt_cpu(r, cores)}")
+    if any(wb._cpu_parts(r, cores)["others"] > 10 for pair in results for r in pair):
+        print("WARNING: other processes used more than 10 % of the cores during a measured run; "
+              "the figures are disturbed (run again on a quiet machine)")
     print()
     for ceiling, service in results:
         ratio = service.rate / ceiling.rate if ceiling.rate else 0.0
