@@ -11,12 +11,11 @@ from typing import Any
 
 from flask import current_app
 
-from loyalty_plugin.api.helpers import idempotency_key
+from loyalty_plugin.api.redeem_flow import redeem
 from loyalty_plugin.db import get_session
 from loyalty_plugin.errors import RateLimited, error_body
 from loyalty_plugin.models import CodeStatus, CustomerAccount, Reward, RewardCode, Shop, utcnow
-from loyalty_plugin.providers.discounts import discount_provider
-from loyalty_plugin.services import idempotency, issuing, rate_limits, redemptions
+from loyalty_plugin.services import issuing, rate_limits
 from loyalty_plugin.services.storefront import CodeView
 
 from .schemas import CodeSchema, CustomerSchema
@@ -40,24 +39,7 @@ def check_rate(shop: Shop, account: CustomerAccount) -> None:
 
 def redeem_for_customer(shop: Shop, account: CustomerAccount, data: dict[str, Any]) -> tuple[dict, int]:
     check_rate(shop, account)
-    session = get_session()
-    provider = discount_provider(shop)
-    timeout = float(current_app.config["LOYALTY_PROVIDER_TIMEOUT"])
-    step = redemptions.reserve(session, shop, account, reward_id=data["reward_id"],
-                               points=data["points"], idempotency_key=idempotency_key(),
-                               provider=provider.name, now=utcnow(),
-                               lease=issuing.code_lease(timeout))
-    session.commit()  # the points are taken and the code recorded before the platform hears of it
-    if isinstance(step, idempotency.StoredResponse):
-        return step.body, step.status_code
-    code = step.code
-    if step.must_issue:
-        code = issuing.issue(session, shop, step.account, code, provider, timeout)
-    body, status = _answer(session, code, step.account)
-    if step.record is not None:
-        idempotency.store(step.record, status, body)
-    session.commit()
-    return body, status
+    return redeem(shop, account, data, lambda code, owner: _answer(get_session(), code, owner))
 
 
 def _answer(session, code: RewardCode, account: CustomerAccount) -> tuple[dict, int]:

@@ -1,21 +1,21 @@
 """Redeeming points for a discount code, and a customer's codes."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 
 from ..db import get_session
 from ..errors import error_body
-from ..models import CodeStatus, CustomerAccount, RewardCode, utcnow
-from ..providers.discounts import discount_provider
+from ..models import CodeStatus, CustomerAccount, RewardCode
 from ..schemas.customers import CustomerSchema, PageQuerySchema
 from ..schemas.envelopes import page_of
 from ..schemas.rewards import RedemptionResultSchema, RedemptionSchema, RewardCodeSchema
-from ..services import codes, idempotency, issuing, redemptions, rewards
+from ..services import codes, issuing, rewards
 from ..services.shops import get_shop
 from . import examples as ex
 from .contract import documented
 from .customers import customer_account
-from .helpers import api_key, idempotency_key, json_body
+from .helpers import api_key, json_body
+from .redeem_flow import redeem
 
 bp = Blueprint("redemptions", __name__)
 
@@ -35,23 +35,7 @@ def create_redemption(external_id: str):
     shop = get_shop(session, key.shop_id)
     assert shop is not None  # the API key belongs to it
     rewards.get_reward(session, shop.id, data["reward_id"])  # an unknown reward is a 404 first
-    provider = discount_provider(shop)
-    timeout = float(current_app.config["LOYALTY_PROVIDER_TIMEOUT"])
-    step = redemptions.reserve(session, shop, account, reward_id=data["reward_id"],
-                               points=data["points"], idempotency_key=idempotency_key(),
-                               provider=provider.name, now=utcnow(),
-                               lease=issuing.code_lease(timeout))
-    session.commit()  # the points are taken and the code recorded before the platform hears of it
-    if isinstance(step, idempotency.StoredResponse):
-        return step.body, step.status_code
-    code = step.code
-    if step.must_issue:
-        code = issuing.issue(session, shop, step.account, code, provider, timeout)
-    body, status = _answer(code, step.account)
-    if step.record is not None:
-        idempotency.store(step.record, status, body)
-    session.commit()
-    return body, status
+    return redeem(shop, account, data, _answer)
 
 
 def _answer(code: RewardCode, account: CustomerAccount) -> tuple[dict, int]:
