@@ -85,6 +85,8 @@ class BigCommercePromotionProvider:
         if response.status_code in _DUPLICATE:
             holder = self._holding(spec.code)
             if holder is None:
+                # Without its code the promotion is useless: do not leave it behind.
+                self.http.request("DELETE", f"{self.root}/{promotion_id}", expect=(404,))
                 raise ProviderRejected(f"BigCommerce refused the code {spec.code}.",
                                        details={"platform": "bigcommerce",
                                                 "status": response.status_code})
@@ -102,13 +104,12 @@ class BigCommercePromotionProvider:
         self.http.request("DELETE", f"{self.root}/{reference}", expect=(404,))
 
     def _holding(self, code: str) -> dict | None:
-        return self._first(self._list({"code": code, "redemption_type": "COUPON"}))
+        return next(iter(self._list({"code": code, "redemption_type": "COUPON"})), None)
 
     def _named(self, name: str) -> dict | None:
         # The name filter may match loosely: only an exact name is ours.
-        found = [p for p in self._list({"name": name, "redemption_type": "COUPON"})
-                 if p.get("name") == name]
-        return self._first(found)
+        return next((p for p in self._list({"name": name, "redemption_type": "COUPON"})
+                     if p.get("name") == name), None)
 
     def _list(self, params: dict[str, str]) -> list[dict]:
         body = self.http.get_json(self.root, params=params)
@@ -116,10 +117,6 @@ class BigCommercePromotionProvider:
         if not isinstance(data, list):
             raise ProviderUnavailable("BigCommerce answered the promotions list without a data list.")
         return [item for item in data if isinstance(item, dict)]
-
-    @staticmethod
-    def _first(promotions: list[dict]) -> dict | None:
-        return promotions[0] if promotions else None
 
     @staticmethod
     def _ours(promotion: dict, spec: DiscountSpec) -> str:
