@@ -15,7 +15,8 @@ import requests
 from sqlalchemy import select
 
 from loyalty_plugin.encryption import box_from_config
-from loyalty_plugin.models import CodeStatus, CustomerAccount, Platform, RewardCode, utcnow
+from loyalty_plugin.models import (CodeStatus, CustomerAccount, EventType, OutboundEvent, Platform,
+                                   RewardCode, utcnow)
 from loyalty_plugin.services.credentials import set_credentials
 from loyalty_plugin.services.ledger import verify_balances
 from loyalty_plugin.services.orders import apply_order_snapshot
@@ -172,6 +173,9 @@ def test_redemption_creates_the_code_on_the_platform(client, session, setup, fak
     assert fake.code_sent(no_network) == code["code"]
     assert balance(session, shop) == 900
     assert verify_balances(session, shop_id=shop.id) == []
+    (event,) = session.execute(select(OutboundEvent).where(
+        OutboundEvent.shop_id == shop.id, OutboundEvent.type == EventType.REWARD_ISSUED)).scalars()
+    assert event.payload["code"] == code["code"] and event.payload["points_spent"] == 100
 
 
 @pytest.mark.parametrize("failure", [500, requests.ReadTimeout()], ids=["500", "timeout"])
