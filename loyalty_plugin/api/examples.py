@@ -67,3 +67,8 @@ WIDGET_SETTINGS = {"primary_color": "#3b5bdb", "launcher_position": "bottom_righ
                    "sign_in_url": "https://shop.example/account/login",
                    "sign_up_url": "https://shop.example/account/register", "updated_at": WHEN}
 
+PROGRAM_SETTINGS = {"points_per_unit": "1", "rounding": "floor", "include_shipping": False,
+                    "include_taxes": False, "min_order_amount": "0.0000", "award_on": "paid",
+                    "pending_days": 14, "skip_test_orders": True, "signup_bonus_points": 0,
+                    "negative_balance": "allow", "timezone": "America/New_York", "currency": "USD",
+                    "rule_version": 3, "updated_at": WHEN}
