@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
+from .analytics import bp as analytics_bp
 from .api_keys import bp as api_keys_bp
 from .birthdays import bp as birthdays_bp
 from .codes import bp as codes_bp
@@ -40,5 +41,6 @@ def register(app: Flask) -> None:
     api.register_blueprint(codes_bp)
     api.register_blueprint(api_keys_bp)
     api.register_blueprint(deliveries_bp)
+    api.register_blueprint(analytics_bp)
     api.register_blueprint(docs_bp)
     app.register_blueprint(api)

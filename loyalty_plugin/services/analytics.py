@@ -102,6 +102,12 @@ class OrderFigures:
 
 
 @dataclass(frozen=True)
+class OrdersByMembership:
+    members: OrderFigures
+    guests: OrderFigures
+
+
+@dataclass(frozen=True)
 class Liability:
     points: int
     pending_points: int
@@ -126,8 +132,7 @@ class Overview:
     redemption_rate: Decimal | None
     code_orders: int
     code_revenue: Decimal
-    member_orders: OrderFigures
-    guest_orders: OrderFigures
+    orders: OrdersByMembership
     liability: Liability
 
 
@@ -176,7 +181,6 @@ def overview(session: Session, shop: Shop, *, start: dt.date, end: dt.date, buck
                                   code_revenue=_money(money)))
 
     redeeming = _redeeming_members(session, window)
-    member_orders, guest_orders = _orders_by_membership(session, window)
     return Overview(
         start=start, end=end, bucket=size, timezone=shop.timezone, currency=shop.currency,
         buckets=rows, points=_sum_flows(row.points for row in rows), members=members,
@@ -185,7 +189,7 @@ def overview(session: Session, shop: Shop, *, start: dt.date, end: dt.date, buck
         redemption_rate=(Decimal(redeeming) / members).quantize(RATE_PLACES) if members else None,
         code_orders=sum(row.code_orders for row in rows),
         code_revenue=_money(sum((row.code_revenue for row in rows), ZERO)),
-        member_orders=member_orders, guest_orders=guest_orders,
+        orders=_orders_by_membership(session, window),
         liability=liability(session, shop, now=now))
 
 
@@ -331,7 +335,7 @@ def _code_revenue_by_bucket(session: Session, window: _Window) -> dict[dt.date, 
     return {_day(day): (orders, Decimal(revenue)) for day, orders, revenue in rows}
 
 
-def _orders_by_membership(session: Session, window: _Window) -> tuple[OrderFigures, OrderFigures]:
+def _orders_by_membership(session: Session, window: _Window) -> OrdersByMembership:
     per_order = select(
         case((_is_member(), 1), else_=0).label("member"),
         _member_id().label("customer"),  # NULL for an order without an account
@@ -350,7 +354,8 @@ def _orders_by_membership(session: Session, window: _Window) -> tuple[OrderFigur
     ).group_by(per_customer.c.member)).all()
     found = {bool(member): (int(orders), int(customers), Decimal(revenue))
              for member, orders, customers, revenue in rows}
-    return _order_figures(*found.get(True, (0, 0, ZERO))), _order_figures(*found.get(False, (0, 0, ZERO)))
+    return OrdersByMembership(members=_order_figures(*found.get(True, (0, 0, ZERO))),
+                              guests=_order_figures(*found.get(False, (0, 0, ZERO))))
 
 
 def _order_figures(orders: int, customers: int, revenue: Decimal) -> OrderFigures:
