@@ -6,7 +6,7 @@ from flask import Blueprint, request
 from ..db import get_session
 from ..models import utcnow
 from ..schemas.analytics import OverviewQuerySchema, OverviewSchema
-from ..services.analytics import overview
+from ..services.analytics import default_range, overview
 from .contract import documented
 from .examples import OVERVIEW
 from .helpers import api_key, current_shop
@@ -21,4 +21,7 @@ bp = Blueprint("analytics", __name__)
 def get_overview():
     shop = current_shop(api_key().shop_id)
     query = OverviewQuerySchema().load(request.args)
-    return OverviewSchema().dump(overview(get_session(), shop, **query, now=utcnow()))
+    now = utcnow()
+    start, end = default_range(shop, now, start=query["start"], end=query["end"])
+    return OverviewSchema().dump(overview(get_session(), shop, start=start, end=end,
+                                          bucket=query["bucket"], now=now))

@@ -76,7 +76,7 @@ _ORDER_FIGURES = {"orders": 412, "customers": 301, "revenue": "28840.00",
                   "average_order_value": "70.00", "orders_per_customer": "1.37"}
 _POINTS_FLOW = {"issued": 18250, "reversed": 400, "redeemed": 9000, "expired": 1200}
 OVERVIEW = {"from": "2026-11-01", "to": "2026-11-30", "bucket": "month", "timezone": "America/New_York",
-            "currency": "USD",
+            "currency": "USD", "today": "2026-11-20",
             "buckets": [{"from": "2026-11-01", "to": "2026-11-30", "points": _POINTS_FLOW,
                          "members": 1480, "new_members": 95, "active_members": 310,
                          "code_orders": 64, "code_revenue": "5120.00"}],
@@ -88,4 +88,4 @@ OVERVIEW = {"from": "2026-11-01", "to": "2026-11-30", "bucket": "month", "timezo
                                                              "average_order_value": "60.00",
                                                              "orders_per_customer": "1.04"}},
             "liability": {"points": 152000, "pending_points": 8000, "point_value": "0.01",
-                          "value": "1520.00", "as_of": WHEN}}
+                          "value": "1520.00"}}

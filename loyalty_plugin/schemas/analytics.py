@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 from ..rules.calendar import Bucket
+from .tiers import Amount
 
 
 def _money(**kwargs) -> fields.Decimal:
@@ -11,10 +12,11 @@ def _money(**kwargs) -> fields.Decimal:
 
 
 class OverviewQuerySchema(Schema):
-    start = fields.Date(data_key="from", required=True, metadata={
-        "description": "The first local day, YYYY-MM-DD, in the shop's time zone."})
-    end = fields.Date(data_key="to", required=True, metadata={
-        "description": "The last local day, included."})
+    start = fields.Date(data_key="from", load_default=None, metadata={
+        "description": "The first local day, YYYY-MM-DD, in the shop's time zone; "
+                       "by default 30 days up to `to`."})
+    end = fields.Date(data_key="to", load_default=None, metadata={
+        "description": "The last local day, included; by default the shop's today."})
     bucket = fields.Enum(Bucket, by_value=True, load_default=Bucket.DAY, metadata={
         "description": "day (at most 731 days), week (Monday to Sunday) or month (at most 3653 days)."})
 
@@ -51,12 +53,12 @@ class OrdersByMembershipSchema(Schema):
 
 
 class LiabilitySchema(Schema):
-    points = fields.Integer(metadata={"description": "Available plus pending points now."})
+    points = fields.Integer(metadata={"description": "Available plus pending points now, "
+                                                     "whatever the range."})
     pending_points = fields.Integer()
-    point_value = fields.Decimal(as_string=True, allow_none=True, metadata={
+    point_value = Amount(allow_none=True, metadata={
         "description": "Money per point, from the cheapest money-off reward; null without one."})
     value = _money(allow_none=True)
-    as_of = fields.DateTime()
 
 
 class OverviewSchema(Schema):
@@ -65,6 +67,8 @@ class OverviewSchema(Schema):
     bucket = fields.Enum(Bucket, by_value=True)
     timezone = fields.String()
     currency = fields.String()
+    today = fields.Date(metadata={"description": "The shop's local date now: its bucket is "
+                                                "still filling."})
     buckets = fields.List(fields.Nested(BucketSchema))
     points = fields.Nested(PointsFlowSchema)
     members = fields.Integer()

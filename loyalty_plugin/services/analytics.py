@@ -36,6 +36,7 @@ Definitions (every entry, code or order counts at its own time):
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -62,11 +63,13 @@ MONEY_OFF_KINDS = (RewardKind.FIXED_AMOUNT, RewardKind.VARIABLE)
 
 # The longest range per bucket size, in days: about two years of days, ten of weeks or months.
 MAX_DAYS = {Bucket.DAY: 731, Bucket.WEEK: 3653, Bucket.MONTH: 3653}
+DEFAULT_DAYS = 30
 EARLIEST = dt.date(1970, 1, 1)
 LATEST = dt.date(2999, 12, 31)
 
 CENT = Decimal("0.01")
 RATE_PLACES = Decimal("0.0001")
+POINT_VALUE_PLACES = Decimal("0.000001")
 ZERO = Decimal("0")
 
 
@@ -111,9 +114,8 @@ class OrdersByMembership:
 class Liability:
     points: int
     pending_points: int
-    point_value: Decimal | None  # money per point; None without a money-off reward
+    point_value: Decimal | None  # money per point, to 6 places; None without a money-off reward
     value: Decimal | None
-    as_of: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,7 @@ class Overview:
     bucket: Bucket
     timezone: str
     currency: str
+    today: dt.date  # the shop's local date at ``now``: its bucket is still filling, later ones empty
     buckets: list[BucketFigures]
     points: PointsFlow
     members: int
@@ -134,6 +137,17 @@ class Overview:
     code_revenue: Decimal
     orders: OrdersByMembership
     liability: Liability
+
+
+def default_range(shop: Shop, now: dt.datetime, *, start: dt.date | None = None,
+                  end: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """Fill in a missing end with the shop's local today, a missing start with
+    ``DEFAULT_DAYS`` days up to the end."""
+    if end is None:
+        end = _local_today(shop, now)
+    if start is None:
+        start = max(EARLIEST, end - dt.timedelta(days=DEFAULT_DAYS - 1))
+    return start, end
 
 
 def check_range(start: dt.date, end: dt.date, bucket: Bucket | str) -> Bucket:
@@ -183,6 +197,7 @@ def overview(session: Session, shop: Shop, *, start: dt.date, end: dt.date, buck
     redeeming = _redeeming_members(session, window)
     return Overview(
         start=start, end=end, bucket=size, timezone=shop.timezone, currency=shop.currency,
+        today=_local_today(shop, now),
         buckets=rows, points=_sum_flows(row.points for row in rows), members=members,
         new_members=members - members_before, active_members=_active_members(session, window),
         redeeming_members=redeeming,
@@ -190,30 +205,35 @@ def overview(session: Session, shop: Shop, *, start: dt.date, end: dt.date, buck
         code_orders=sum(row.code_orders for row in rows),
         code_revenue=_money(sum((row.code_revenue for row in rows), ZERO)),
         orders=_orders_by_membership(session, window),
-        liability=liability(session, shop, now=now))
+        liability=liability(session, shop))
 
 
-def liability(session: Session, shop: Shop, *, now: dt.datetime) -> Liability:
-    """Outstanding points from the accounts' cached balances, valued as the module says."""
+def liability(session: Session, shop: Shop) -> Liability:
+    """Outstanding points now, from the accounts' cached balances, valued as the module says."""
     net = CustomerAccount.available + CustomerAccount.pending
     points, pending = session.execute(select(
         func.coalesce(func.sum(case((net > 0, net), else_=0)), 0),
         func.coalesce(func.sum(CustomerAccount.pending), 0),
     ).where(CustomerAccount.shop_id == shop.id)).one()
-    per_point = point_value(session, shop.id)
-    value = _money(Decimal(points) * per_point) if per_point is not None else None
-    return Liability(points=int(points), pending_points=int(pending), point_value=per_point,
-                     value=value, as_of=now)
+    reward = _valuing_reward(session, shop.id)
+    if reward is None:
+        return Liability(points=int(points), pending_points=int(pending), point_value=None,
+                         value=None)
+    cost, value = reward
+    return Liability(points=int(points), pending_points=int(pending),
+                     point_value=(value / cost).quantize(POINT_VALUE_PLACES),
+                     value=_money(Decimal(int(points)) * value / cost))
 
 
-def point_value(session: Session, shop_id: int) -> Decimal | None:
+def _valuing_reward(session: Session, shop_id: int) -> tuple[int, Decimal] | None:
+    """(points_cost, value) of the reward that values a point, if any."""
     rewards = session.execute(select(Reward.points_cost, Reward.value).where(
         Reward.shop_id == shop_id, Reward.kind.in_(MONEY_OFF_KINDS), Reward.active.is_(True),
         Reward.archived_at.is_(None), Reward.value > 0)).all()
     if not rewards:
         return None
-    points_cost, value = min(rewards, key=lambda r: (r.points_cost, r.value / r.points_cost))
-    return value / points_cost
+    cost, value = min(rewards, key=lambda r: (r.points_cost, r.value / r.points_cost))
+    return int(cost), Decimal(value)
 
 
 class _Window:
@@ -243,6 +263,10 @@ class _Window:
         modifiers = {Bucket.DAY: (), Bucket.WEEK: ("weekday 0", "-6 days"),
                      Bucket.MONTH: ("start of month",)}[self.size]
         return func.date(column, shift, *modifiers)
+
+
+def _local_today(shop: Shop, now: dt.datetime) -> dt.date:
+    return now.astimezone(zoneinfo.ZoneInfo(shop.timezone)).date()
 
 
 def _day(value: dt.date | str) -> dt.date:

@@ -121,9 +121,10 @@ def test_weekly_overview_counts_every_number_exactly(session, shop):
         orders_per_customer=Decimal("1.50"))
     # Alice 260, Bob 75, Gina (a guest) 120, Frank 25, Dave 10, Eve 40; Carol's expired.
     assert result.liability.points == 530 and result.liability.pending_points == 0
-    assert result.liability.point_value == Decimal("0.05")
-    assert result.liability.value == Decimal("26.50") and result.liability.as_of == NOW
+    assert result.liability.point_value == Decimal("0.050000")
+    assert result.liability.value == Decimal("26.50")
     assert (result.timezone, result.currency, result.bucket) == ("Europe/Paris", "USD", Bucket.WEEK)
+    assert result.today == dt.date(2026, 4, 2)
 
 
 def test_daily_and_monthly_buckets_add_up_to_the_same_totals(session, shop):
@@ -165,7 +166,7 @@ def test_an_account_in_debt_adds_nothing_to_the_liability(session, shop):
     bob = find_by_external_id(session, shop.id, "bob")
     bob.available = -500
     session.flush()
-    assert liability(session, shop, now=NOW).points == 530 - 75
+    assert liability(session, shop).points == 530 - 75
 
 
 def test_merged_guests_orders_and_points_become_the_members(session, shop):
@@ -196,3 +197,28 @@ def test_two_years_of_days_are_allowed(session, shop):
     result = overview(session, shop, start=dt.date(2025, 4, 1), end=dt.date(2027, 3, 31),
                       bucket="day", now=NOW)
     assert len(result.buckets) == 730 and result.points.issued == 565 + 40 + 100 + 70
+
+
+def test_sql_buckets_follow_new_york_days_across_both_changes_and_the_new_year(session):
+    shop, _ = make_shop(session)
+    shop.timezone = "America/New_York"
+    for number, (when, items) in enumerate([
+            ("2026-03-09T03:30", "1"),   # 8 March 23:30 EDT (22:30 in winter time)
+            ("2026-03-09T04:30", "2"),   # 9 March 00:30 EDT
+            ("2026-11-01T04:30", "4"),   # 1 November 00:30 EDT
+            ("2026-11-02T04:30", "8"),   # 1 November 23:30 EST (2 November in summer time)
+            ("2026-11-02T05:30", "16"),  # 2 November 00:30 EST
+            ("2027-01-01T04:30", "32"),  # 31 December 23:30 EST
+            ("2027-01-01T05:30", "64")]):  # 1 January 00:30 EST
+        order(session, shop, f"ny{number}", when, customer=f"c{number}", items=items)
+
+    def issued(bucket: str) -> dict[str, int]:
+        result = overview(session, shop, start=dt.date(2026, 3, 1), end=dt.date(2027, 1, 10),
+                          bucket=bucket, now=NOW)
+        return {b.first.isoformat(): b.points.issued for b in result.buckets if b.points.issued}
+
+    assert issued("day") == {"2026-03-08": 1, "2026-03-09": 2, "2026-11-01": 12, "2026-11-02": 16,
+                             "2026-12-31": 32, "2027-01-01": 64}
+    assert issued("week") == {"2026-03-02": 1, "2026-03-09": 2, "2026-10-26": 12, "2026-11-02": 16,
+                              "2026-12-28": 96}
+    assert issued("month") == {"2026-03-01": 3, "2026-11-01": 28, "2026-12-01": 32, "2027-01-01": 64}
