@@ -8,7 +8,7 @@ from alembic import op
 
 
 revision = 'analytics'
-down_revision = '0010'
+down_revision = 'tier_entry_codes'
 branch_labels = None
 depends_on = None
 
