@@ -1,8 +1,8 @@
 """Scheduled work on discount codes; each step commits on its own.
 
 Codes whose redemption request died before the platform answered are settled
-(issued, or failed with the points returned), and issued codes past their
-expiry are marked expired.
+(issued, or failed with the points returned), codes a job gave (a referrer's
+reward) are issued, and issued codes past their expiry are marked expired.
 """
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ import datetime as dt
 import logging
 
 from ..db import Database
-from ..errors import ProviderError
-from ..models import CodeStatus, CustomerAccount, Shop
+from ..models import CodeStatus, Shop
 from ..providers.discounts import ProviderFactory
 from ..services import codes, issuing
 
@@ -26,21 +25,16 @@ def settle_stale_codes(database: Database, now: dt.datetime, *, timeout: float,
     seen: set[int] = set()
     while True:
         with database.transaction() as session:
-            batch = [(code, session.get(Shop, code.shop_id), session.get(CustomerAccount, code.account_id))
+            batch = [(code, session.get(Shop, code.shop_id))
                      for code in issuing.stale_pending(session, now, lease) if code.id not in seen]
         if not batch:
             return issued, failed
         # The session above is closed: nothing is held while each platform is called.
-        for code, shop, account in batch:
+        for code, shop in batch:
             seen.add(code.id)
-            assert shop is not None and account is not None
+            assert shop is not None
             with database.transaction() as session:
-                try:
-                    provider = factory(shop)
-                except ProviderError as exc:
-                    settled = issuing.record_failure(session, code, exc, now)
-                else:
-                    settled = issuing.issue(session, shop, account, code, provider, timeout)
+                settled = issuing.issue_through(session, shop, code, factory, timeout)
             issued += settled.status is CodeStatus.ISSUED
             failed += settled.status is CodeStatus.FAILED
             log.info("stalled code settled shop=%s code=%s status=%s", shop.id, code.id,

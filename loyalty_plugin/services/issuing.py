@@ -8,20 +8,23 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..errors import (ErrorCode, ProviderError, ProviderNotConfigured, ProviderRejected,
                       ProviderUnavailable)
-from ..models import CodeStatus, CustomerAccount, RewardCode, Shop, utcnow
-from ..providers.discounts import DiscountProvider, create_code
-from . import codes, ledger
+from ..models import CodeOrigin, CodeStatus, CustomerAccount, RewardCode, Shop, utcnow
+from ..providers.discounts import DiscountProvider, ProviderFactory, create_code, revoke_code
+from . import codes, ledger, outbox
 
 log = logging.getLogger(__name__)
 
 # Beyond the provider's deadline: the time a request needs to record the outcome.
 LEASE_SLACK = dt.timedelta(seconds=30)
+# Codes recorded outside any request (a referral completing in a job or a webhook): the
+# ``codes`` job issues them as soon as it sees them.
+UNREQUESTED_ORIGINS = (CodeOrigin.REFERRER,)
 
 
 def provider_key(code: RewardCode) -> str:
@@ -46,12 +49,36 @@ def issue(session: Session, shop: Shop, account: CustomerAccount, code: RewardCo
         log.exception("provider failed shop=%s code=%s provider=%s", shop.id, code.id, provider.name)
         error = ProviderUnavailable(f"The {provider.name} platform failed unexpectedly.")
         return record_failure(session, code, error, utcnow())
-    return record_issue(session, code, reference, utcnow())
+    settled = record_issue(session, code, reference, utcnow(), provider=provider.name)
+    if settled.status in (CodeStatus.CANCELLED, CodeStatus.FAILED):
+        # Taken back here while the platform was creating it (a voided referral, a job that
+        # gave up): it must not stay usable there.
+        try:
+            revoke_code(provider, reference, spec, timeout)
+        except ProviderError as exc:
+            log.warning("code left on the platform shop=%s code=%s provider=%s error=%s", shop.id,
+                        code.id, provider.name, exc.code.value)
+    return settled
 
 
-def record_issue(session: Session, code: RewardCode, reference: str, now: dt.datetime) -> RewardCode:
+def issue_through(session: Session, shop: Shop, code: RewardCode, factory: ProviderFactory,
+                  timeout: float) -> RewardCode:
+    """``issue`` with the shop's provider; a shop without one fails the code with the reason."""
+    try:
+        provider = factory(shop)
+    except ProviderError as exc:
+        return record_failure(session, code, exc, utcnow())
+    account = session.get(CustomerAccount, code.account_id)
+    assert account is not None
+    return issue(session, shop, account, code, provider, timeout)
+
+
+def record_issue(session: Session, code: RewardCode, reference: str, now: dt.datetime, *,
+                 provider: str) -> RewardCode:
     # Conditional: a code settled meanwhile (used, or failed by a job) keeps that state.
-    values = dict(status=CodeStatus.ISSUED, platform_ref=str(reference)[:255], issued_at=now)
+    # The provider is recorded again: a code given by a job had none when it was recorded.
+    values = dict(status=CodeStatus.ISSUED, platform_ref=str(reference)[:255], issued_at=now,
+                  provider=provider)
     changed = session.execute(update(RewardCode).where(
         RewardCode.id == code.id, RewardCode.status == CodeStatus.PENDING,
     ).values(**values).execution_options(synchronize_session=False)).rowcount
@@ -59,8 +86,11 @@ def record_issue(session: Session, code: RewardCode, reference: str, now: dt.dat
         # The row was as this session knows it but for these columns: no read needed.
         for name, value in values.items():
             set_committed_value(code, name, value)
-        return code
-    return _reload(session, code.id)
+    else:
+        code = _reload(session, code.id)
+    if changed:
+        outbox.reward_issued(session, code, now)
+    return code
 
 
 def record_failure(session: Session, code: RewardCode, error: ProviderError,
@@ -97,9 +127,11 @@ def failure_of(code: RewardCode) -> ProviderError:
 
 def stale_pending(session: Session, now: dt.datetime, lease: dt.timedelta,
                   limit: int = 100) -> list[RewardCode]:
-    """PENDING codes older than any request could still be working on them."""
+    """PENDING codes older than any request could still be working on them, and codes given by
+    a job or a webhook, which no request issues at all."""
     return list(session.execute(select(RewardCode).where(
-        RewardCode.status == CodeStatus.PENDING, RewardCode.created_at < now - lease,
+        RewardCode.status == CodeStatus.PENDING,
+        or_(RewardCode.created_at < now - lease, RewardCode.origin.in_(UNREQUESTED_ORIGINS)),
     ).order_by(RewardCode.id).limit(limit)).scalars())
 
 
