@@ -22,7 +22,7 @@ def test_settings_start_off_and_can_be_enabled_with_a_sender(database, key):
     client = make_test_app(database, LOYALTY_SMTP_URL="smtp://127.0.0.1:2525").test_client()
     assert client.get("/api/v1/email-settings", headers=auth(key)).json == {
         "enabled": False, "from_address": None, "from_name": None, "locale": "en",
-        "kinds": ["points_earned", "reward_issued", "points_expiring", "tier_up"],
+        "kinds": ["points_earned", "reward_issued", "points_expiring", "tier_up", "tier_downgrade_warning"],
         "smtp_configured": True}
     changed = client.patch("/api/v1/email-settings", headers=auth(key), json={
         "enabled": True, "from_address": "rewards@shop.example", "locale": "de",
