@@ -35,6 +35,9 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "WEBHOOK_ALLOW_LOOPBACK": (False, _flag),
     # smtp://user:password@host:port (STARTTLS when offered) or smtps://... (TLS); empty: no email.
     "SMTP_URL": ("", str),
+    # A PEM file of the authorities the SMTP server's certificate is checked against instead
+    # of the system's (a private relay); empty: the system's.
+    "SMTP_CA_FILE": ("", str),
     # Redemptions one storefront customer may attempt per window, and the window in seconds.
     "WIDGET_REDEEM_LIMIT": (5, int),
     "WIDGET_REDEEM_WINDOW": (60, int),

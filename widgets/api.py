@@ -1,6 +1,7 @@
 """The widget JSON API under ``/widget/v1/<shop_id>``: thin views over the storefront services."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
@@ -12,6 +13,7 @@ from loyalty_plugin.models import CustomerAccount, Shop, ShopStatus, WidgetSetti
 from loyalty_plugin.schemas.rewards import RedemptionSchema
 from loyalty_plugin.services import storefront
 from loyalty_plugin.services.accounts import find_by_external_id
+from loyalty_plugin.services.referral_codes import referral_code_for, referral_link
 from loyalty_plugin.services.widget_settings import shop_with_widget_settings
 
 from . import redeem
@@ -129,7 +131,21 @@ def summary() -> Response:
         program = storefront.program_view(session, g.widget.shop, _catalog())
         return _cached(_GUEST.dump(program), private=False, max_age=PUBLIC_MAX_AGE)
     view = storefront.customer_view(session, g.widget.shop, account, utcnow(), cache=_catalog())
+    referral = _referral_link(g.widget.shop, account)
+    if referral is not None:
+        view = dataclasses.replace(view, referral=referral)
     return _cached(_CUSTOMER.dump(view), private=True, max_age=PRIVATE_MAX_AGE)
+
+
+def _referral_link(shop: Shop, account: CustomerAccount) -> storefront.ReferralLink | None:
+    """The customer's link while the shop runs referrals; drawn on the first look, then kept."""
+    if not shop.settings.referrals_enabled:
+        return None
+    drawn = account.referral_code is None
+    code = referral_code_for(get_session(), account)
+    if drawn:
+        get_session().commit()
+    return storefront.ReferralLink(code=code, link=referral_link(shop, code))
 
 
 @bp.get("/estimate")

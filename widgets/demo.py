@@ -39,6 +39,7 @@ def seed_demo(session: Session, *, storefront_origin: str, now: dt.datetime) -> 
     shop = create_shop(session, platform=Platform.SHOPIFY, domain=DEMO_DOMAIN, currency="USD",
                        now=now).shop
     shop.settings.signup_bonus_points = 50
+    shop.settings.referrals_enabled, shop.settings.referral_points = True, 500
     update_widget_settings(session, shop, {
         "storefront_origins": [storefront_origin],
         "sign_in_url": f"{storefront_origin}/account/login",

@@ -127,6 +127,11 @@ class GuestSummarySchema(Schema):
     rewards = fields.List(fields.Nested(RewardSchema), attribute="offers")
 
 
+class ReferralLinkSchema(Schema):
+    code = fields.String()
+    link = fields.String()
+
+
 class CustomerSummarySchema(Schema):
     mode = fields.Constant("customer")
     customer = fields.Nested(CustomerSchema, attribute="account")
@@ -135,7 +140,7 @@ class CustomerSummarySchema(Schema):
     rewards = fields.List(fields.Nested(OfferSchema), attribute="offers")
     codes = fields.List(fields.Nested(CodeSchema))
     activity = fields.List(fields.Nested(ActivitySchema))
-    referral = fields.Constant(None)
+    referral = fields.Nested(ReferralLinkSchema, allow_none=True)
 
 
 class EstimateQuerySchema(Schema):

@@ -17,7 +17,7 @@ TIER = {"id": 2, "name": "Gold", "threshold": "500", "multiplier": "1.5", "entry
         "archived_at": None}
 
 TIER_PROGRAM = {"tier_basis": "points_earned", "tier_window": "lifetime", "tier_downgrade": "requalify",
-                "tier_grace_days": 0, "tiers_version": 4}
+                "tier_grace_days": 0, "tier_downgrade_notice_days": 14, "tiers_version": 4}
 
 EXPIRY_POLICY = {"expiry_policy": "inactivity", "expiry_days": 365, "expiry_warning_days": 14,
                  "expiry_enabled_at": WHEN}
@@ -41,11 +41,12 @@ OUTBOUND_DELIVERY = {"id": 311, "event_id": 902, "event_type": "points.earned", 
 REFERRAL = {"id": 41, "status": "pending", "reason": None, "note": None,
             "referrer": {"external_id": "207119551"},
             "friend": {"email": "alice@example.com", "external_id": None}, "order_id": None,
-            "referrer_points": 500, "created_at": WHEN, "linked_at": None, "completed_at": None,
-            "closed_at": None}
+            "referrer_points": 500, "welcome_code": None, "referrer_code": None, "created_at": WHEN,
+            "linked_at": None, "completed_at": None, "closed_at": None}
 
 REFERRAL_PROGRAM = {"referrals_enabled": True, "referral_points": 500, "referral_limit": 10,
-                    "referral_limit_days": 30}
+                    "referral_limit_days": 30, "welcome_reward_id": 3, "referrer_reward": "points",
+                    "referrer_reward_id": None}
 
 REWARD = {"id": 3, "name": "$5 off", "description": "Five dollars off your next order",
           "kind": "fixed_amount", "points_cost": 500, "value": "5.00", "min_points": None,

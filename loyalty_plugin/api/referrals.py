@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 
 from ..db import get_session
 from ..errors import ErrorCode, NotFound, error_body
 from ..events import PostalAddress
-from ..models import Referral, ReferralStatus
+from ..models import CustomerAccount, Referral, ReferralStatus, RewardCode, Shop, utcnow
+from ..providers.discounts import discount_provider, revoke_code
 from ..schemas.envelopes import page_of
 from ..schemas.referrals import (ReferralCodeSchema, ReferralInputSchema, ReferralProgramSchema,
                                  ReferralQuerySchema, ReferralSchema, VoidInputSchema)
-from ..services import referral_codes, referral_progress, referrals
+from ..services import codes, issuing, referral_codes, referral_progress, referral_rewards, referrals
 from ..services.queries import list_referrals
 from . import examples as ex
 from .contract import documented
@@ -42,7 +43,9 @@ def get_referral_code(external_id: str):
 
 @bp.post("/referrals")
 @documented("Record a referred friend", status=201, also=(200,), response=ReferralSchema,
-            description="201 for a new referral, 200 for the same friend again; 422 when refused.",
+            description="201 for a new referral, 200 for the same friend again; 422 when refused. "
+                        "When the program has a welcome reward, the friend's code is created and "
+                        "shown as welcome_code.",
             body=ReferralInputSchema, errors=(409, 422), example=ex.REFERRAL,
             body_example={"referral_code": "BOB-7K2Q", "friend": {"email": "alice@example.com"}})
 def record_referral():
@@ -54,8 +57,9 @@ def record_referral():
     address = PostalAddress(**friend["address"]) if friend["address"] else None
 
     def write(_reference: str | None, now: dt.datetime) -> tuple[dict, int]:
+        session = get_session()
         recorded = referrals.record_referral(
-            get_session(), shop, code=data["referral_code"], now=now,
+            session, shop, code=data["referral_code"], now=now,
             friend=referrals.Friend(email=friend["email"], external_id=friend["external_id"],
                                     address=address))
         referral = recorded.referral
@@ -63,6 +67,10 @@ def record_referral():
             # Kept as a rejected referral for the shop to see; the caller is told why.
             reason = referral.reason.value
             return error_body(reason, REFUSALS[reason], {"referral_id": referral.id}), 422
+        if recorded.created and referral.welcome_code is not None:
+            session.commit()  # the referral and its code are kept before the platform hears of it
+            issuing.issue_through(session, shop, referral.welcome_code, discount_provider,
+                                  float(current_app.config["LOYALTY_PROVIDER_TIMEOUT"]))
         return ReferralSchema().dump(referral), 201 if recorded.created else 200
 
     return idempotent(key.shop_id, "referral.record", body, write)
@@ -92,8 +100,11 @@ def get_referral(referral_id: int):
 
 @bp.post("/referrals/<int(max=9223372036854775807):referral_id>/void")
 @documented("Void a referral, taking back its reward if given", response=ReferralSchema,
+            description="Points given to the referrer are taken back; its codes not used yet (the "
+                        "friend's welcome code, the referrer's code) are revoked on the platform and "
+                        "cancelled. A used code stays used.",
             body=VoidInputSchema, body_required=False, body_example={"reason": "Same household"},
-            errors=(409,), example={**ex.REFERRAL, "status": "voided"})
+            errors=(409, 502, 503), example={**ex.REFERRAL, "status": "voided"})
 def void_referral(referral_id: int):
     key = api_key(write=True)
     body = json_body() if request.get_data(cache=True) else {}
@@ -101,11 +112,31 @@ def void_referral(referral_id: int):
     shop = current_shop(key.shop_id)
 
     def write(_reference: str | None, now: dt.datetime) -> tuple[dict, int]:
-        referral = referral_progress.void_referral(get_session(), shop, referral_id,
-                                                   note=data["reason"], now=now)
+        session = get_session()
+        referral = referral_progress.voidable_referral(session, shop, referral_id)
+        unused = referral_rewards.unused_codes(session, referral)
+        if unused:
+            _revoke(session, shop, unused)
+        referral = referral_progress.void_referral(session, shop, referral_id, note=data["reason"],
+                                                   now=utcnow() if unused else now)
         return ReferralSchema().dump(referral), 200
 
     return idempotent(key.shop_id, "referral.void", {"referral": referral_id, **body}, write)
+
+
+def _revoke(session, shop: Shop, unused: list[RewardCode]) -> None:
+    """Take the codes off the platform before they are cancelled here; a failure (502/503)
+    changes nothing and the void can be retried."""
+    provider = discount_provider(shop)
+    timeout = float(current_app.config["LOYALTY_PROVIDER_TIMEOUT"])
+    specs = []
+    for code in unused:
+        account = session.get(CustomerAccount, code.account_id)
+        assert account is not None
+        specs.append((code.platform_ref, codes.discount_spec(shop, account, code)))
+    session.commit()  # nothing held while the platform is called
+    for reference, spec in specs:
+        revoke_code(provider, reference, spec, timeout)
 
 
 @bp.get("/referrals/settings")

@@ -15,8 +15,9 @@ from .outbox import (DeliveryChannel, EventType, ExpiryReminder, OutboundDeliver
 from .referral import Referral, ReferralReason, ReferralStatus
 from .reward import CodeOrigin, CodeStatus, Reward, RewardCode, RewardKind
 from .shop import (ApiKey, ApiKeyScope, AwardOn, ExpiryPolicy, NegativeBalancePolicy, Platform,
-                   ProgramSettings, Rounding, Shop, ShopStatus)
-from .tier import DowngradePolicy, Tier, TierBasis, TierChange, TierChangeReason, TierWindow
+                   ProgramSettings, ReferrerReward, Rounding, Shop, ShopStatus)
+from .tier import (DowngradePolicy, Tier, TierBasis, TierChange, TierChangeReason, TierDowngradeNotice,
+                   TierWindow)
 from .webhook import WebhookEndpoint
 from .widget import LauncherPosition, RateCounter, WidgetSettings
 
@@ -28,8 +29,9 @@ __all__ = [
     "ImportStatus", "InboundDelivery", "LauncherPosition", "LedgerEntry", "LIFETIME_KINDS",
     "LotAllocation", "NegativeBalancePolicy", "Order", "OrderRefund", "OrderStatus",
     "OutboundDelivery", "OutboundEvent", "OutboundStatus", "Platform", "ProgramSettings",
-    "RateCounter", "Referral", "ReferralReason", "ReferralStatus", "Reward", "RewardCode",
+    "RateCounter", "Referral", "ReferralReason", "ReferralStatus", "ReferrerReward", "Reward", "RewardCode",
     "RewardKind", "Rounding", "Shop", "ShopCredentials", "ShopStatus", "Tier",
-    "TIER_PROGRESS_KINDS", "TierBasis", "TierChange", "TierChangeReason", "TierWindow",
+    "TIER_PROGRESS_KINDS", "TierBasis", "TierChange", "TierChangeReason", "TierDowngradeNotice",
+    "TierWindow",
     "UsedOAuthState", "utcnow", "WebhookEndpoint", "WidgetSettings",
 ]

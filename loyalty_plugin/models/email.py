@@ -15,6 +15,7 @@ class EmailKind(str, enum.Enum):
     REWARD_ISSUED = "reward_issued"
     POINTS_EXPIRING = "points_expiring"
     TIER_UP = "tier_up"
+    TIER_DOWNGRADE_WARNING = "tier_downgrade_warning"
 
 
 class EmailSettings(Base):

@@ -22,6 +22,7 @@ class EventType(str, enum.Enum):
     POINTS_EXPIRED = "points.expired"
     POINTS_EXPIRING = "points.expiring"
     TIER_CHANGED = "tier.changed"
+    TIER_DOWNGRADE_WARNING = "tier.downgrade_warning"
     REWARD_ISSUED = "reward.issued"
     REFERRAL_COMPLETED = "referral.completed"
 

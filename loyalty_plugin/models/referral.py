@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import Base, BigId, str_enum, utcnow
 from .customer import CustomerAccount
 from .order import Order
+from .reward import RewardCode
 
 
 class ReferralStatus(str, enum.Enum):
@@ -65,7 +66,9 @@ class Referral(Base):
     referrer_points: Mapped[int] = mapped_column(BigInteger, default=0)
     referrer_entry_id: Mapped[int | None] = mapped_column(BigInteger)
     clawback_entry_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The friend's welcome code, and the referrer's code when the shop rewards with one.
     welcome_code_id: Mapped[int | None] = mapped_column(BigInteger)
+    referrer_code_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     linked_at: Mapped[dt.datetime | None]
     completed_at: Mapped[dt.datetime | None]
@@ -73,3 +76,7 @@ class Referral(Base):
 
     referrer: Mapped[CustomerAccount] = relationship(foreign_keys=[referrer_account_id])
     order: Mapped[Order | None] = relationship()
+    welcome_code: Mapped[RewardCode | None] = relationship(
+        primaryjoin="RewardCode.id == foreign(Referral.welcome_code_id)", viewonly=True)
+    referrer_code: Mapped[RewardCode | None] = relationship(
+        primaryjoin="RewardCode.id == foreign(Referral.referrer_code_id)", viewonly=True)

@@ -32,6 +32,7 @@ class CodeOrigin(str, enum.Enum):
     REDEMPTION = "redemption"  # bought with points
     TIER_ENTRY = "tier_entry"  # given on reaching a tier
     REFERRAL = "referral"      # a referred friend's welcome code
+    REFERRER = "referrer"      # a referrer's reward for a completed referral
     ADMIN = "admin"            # granted by the shop
 
 
@@ -74,6 +75,8 @@ class RewardCode(Base):
     __tablename__ = "reward_codes"
     __table_args__ = (
         UniqueConstraint("shop_id", "code"),
+        # A code given for something (a referral) is given once, however often it is asked for.
+        UniqueConstraint("shop_id", "grant_key"),
         CheckConstraint("points_spent >= 0", name="points_spent_nonnegative"),
         Index("ix_reward_codes_account_id_desc", "account_id", "id"),
         Index("ix_reward_codes_shop_status", "shop_id", "status", "expires_at"),
@@ -98,6 +101,8 @@ class RewardCode(Base):
     # The redemption's debit; None for a code given without spending points.
     debit_entry_id: Mapped[int | None] = mapped_column(BigInteger)
     refund_entry_id: Mapped[int | None] = mapped_column(BigInteger)
+    # What a code given without spending points was given for, e.g. "referral:41:welcome".
+    grant_key: Mapped[str | None] = mapped_column(String(64))
     provider: Mapped[str] = mapped_column(String(32))
     platform_ref: Mapped[str | None] = mapped_column(String(255))
     failure: Mapped[str | None] = mapped_column(Text)

@@ -5,7 +5,7 @@ import datetime as dt
 import enum
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..rules.earning import Rounding
@@ -35,6 +35,11 @@ class AwardOn(str, enum.Enum):
 class NegativeBalancePolicy(str, enum.Enum):
     ALLOW = "allow"
     CLAMP = "clamp"
+
+
+class ReferrerReward(str, enum.Enum):
+    POINTS = "points"  # referral_points into the ledger
+    REWARD = "reward"  # a code for the catalog reward referrer_reward_id
 
 
 class ApiKeyScope(str, enum.Enum):
@@ -89,6 +94,8 @@ class ProgramSettings(Base):
     tier_downgrade: Mapped[DowngradePolicy] = mapped_column(
         str_enum(DowngradePolicy), default=DowngradePolicy.REQUALIFY)
     tier_grace_days: Mapped[int] = mapped_column(default=0)
+    # How many days before a status runs out a customer about to drop is warned; 0 warns nobody.
+    tier_downgrade_notice_days: Mapped[int] = mapped_column(default=14)
     # Goes up whenever tiers change, so a batch re-evaluates every account behind it.
     tiers_version: Mapped[int] = mapped_column(default=1)
     code_prefix: Mapped[str | None] = mapped_column(String(12))
@@ -108,6 +115,12 @@ class ProgramSettings(Base):
     # At most ``referral_limit`` referrals per referrer in any ``referral_limit_days`` days.
     referral_limit: Mapped[int] = mapped_column(default=10)
     referral_limit_days: Mapped[int] = mapped_column(default=30)
+    # Catalog rewards (not foreign keys, like Tier.entry_reward_id): rewards are archived, never
+    # deleted, and are checked when these are set. The friend's welcome code; None gives none.
+    welcome_reward_id: Mapped[int | None] = mapped_column(BigInteger)
+    referrer_reward: Mapped[ReferrerReward] = mapped_column(
+        str_enum(ReferrerReward), default=ReferrerReward.POINTS)
+    referrer_reward_id: Mapped[int | None] = mapped_column(BigInteger)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     shop: Mapped[Shop] = relationship(back_populates="settings")

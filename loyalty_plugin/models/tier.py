@@ -5,13 +5,14 @@ import datetime as dt
 import enum
 from decimal import Decimal
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..rules.tiers import DowngradePolicy, TierBasis, TierWindow
 from .base import Base, BigId, Rate, str_enum, utcnow
 
-__all__ = ["DowngradePolicy", "Tier", "TierBasis", "TierChange", "TierChangeReason", "TierWindow"]
+__all__ = ["DowngradePolicy", "Tier", "TierBasis", "TierChange", "TierChangeReason",
+           "TierDowngradeNotice", "TierWindow"]
 
 
 class TierChangeReason(str, enum.Enum):
@@ -73,4 +74,21 @@ class TierChange(Base):
     bonus_entry_id: Mapped[int | None] = mapped_column(BigInteger)
     # The code of the tier's entry reward this promotion granted, if any.
     entry_code_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class TierDowngradeNotice(Base):
+    """A customer's status ending at ``expires_at`` was looked at ahead of time: once per end.
+
+    ``warned`` says whether they were about to drop and were told so.
+    """
+
+    __tablename__ = "tier_downgrade_notices"
+    __table_args__ = (UniqueConstraint("account_id", "expires_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("customer_accounts.id", ondelete="CASCADE"))
+    expires_at: Mapped[dt.datetime]
+    warned: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -150,3 +150,36 @@ def next_level(levels: Sequence[Level], current_id: int | None, progress: Decima
     if not above:
         return None
     return NextLevel(above[0], max(Decimal("0"), above[0].threshold - progress))
+
+
+def deciding_window(window: TierWindow, judged_at: dt.datetime, timezone: str) -> Span:
+    """The window whose progress decides a status judged at ``judged_at``.
+
+    A calendar-year status is judged at midnight on 1 January: the year just ended
+    decides it. A rolling status is judged on the twelve months up to that day.
+    """
+    if window is TierWindow.CALENDAR_YEAR:
+        previous = previous_window(window, judged_at, timezone)
+        assert previous is not None
+        return previous
+    return current_window(window, judged_at, timezone)
+
+
+@dataclass(frozen=True)
+class DowngradeOutlook:
+    held: Level
+    projected: Level | None  # where the customer lands; None for no tier at all
+    short: Decimal           # progress still missing to keep ``held``
+
+
+def downgrade_outlook(levels: Sequence[Level], current_id: int | None, progress: Decimal,
+                      policy: DowngradePolicy) -> DowngradeOutlook | None:
+    """Where a status judged on ``progress`` would land, if lower than the tier held; else None."""
+    held = next((level for level in levels if level.id == current_id), None)
+    if held is None:
+        return None
+    qualified = qualifying_level(levels, progress)
+    if rank(levels, qualified.id if qualified else None) >= rank(levels, current_id):
+        return None
+    return DowngradeOutlook(held, downgrade_target(levels, current_id, qualified, policy),
+                            held.threshold - progress)

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..models import ReferralStatus
+from ..models import ReferralStatus, ReferrerReward
 from .booleans import StrictBoolean
 from .customers import PageQuerySchema
+from .rewards import RewardCodeSchema
 
 MAX_REFERRAL_POINTS = 1_000_000
 
@@ -25,6 +26,9 @@ class ReferralSchema(Schema):
     # The friend's order that completes (or failed) the referral, as the platform names it.
     order_id = fields.Function(lambda r: r.order.platform_order_id if r.order else None)
     referrer_points = fields.Integer()
+    # The friend's welcome code, and the referrer's code when the shop rewards with one.
+    welcome_code = fields.Nested(RewardCodeSchema, allow_none=True)
+    referrer_code = fields.Nested(RewardCodeSchema, allow_none=True)
     created_at = fields.DateTime()
     linked_at = fields.DateTime(allow_none=True)
     completed_at = fields.DateTime(allow_none=True)
@@ -62,3 +66,8 @@ class ReferralProgramSchema(Schema):
     referral_points = fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_REFERRAL_POINTS))
     referral_limit = fields.Integer(strict=True, validate=validate.Range(min=1, max=10_000))
     referral_limit_days = fields.Integer(strict=True, validate=validate.Range(min=1, max=3650))
+    # A catalog reward whose code welcomes each referred friend; null gives none.
+    welcome_reward_id = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=2**63 - 1))
+    # What a completed referral gives the referrer: referral_points, or a code for referrer_reward_id.
+    referrer_reward = fields.Enum(ReferrerReward, by_value=True)
+    referrer_reward_id = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=2**63 - 1))

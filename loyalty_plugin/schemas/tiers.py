@@ -49,6 +49,8 @@ class TierProgramSchema(Schema):
     tier_window = fields.Enum(TierWindow, by_value=True)
     tier_downgrade = fields.Enum(DowngradePolicy, by_value=True)
     tier_grace_days = fields.Integer(strict=True, validate=validate.Range(min=0, max=365))
+    # Days before a status runs out that a customer about to drop is warned; 0 warns nobody.
+    tier_downgrade_notice_days = fields.Integer(strict=True, validate=validate.Range(min=0, max=365))
     tiers_version = fields.Integer(dump_only=True)
 
 

@@ -31,7 +31,7 @@ def insert_code(session: Session, shop: Shop, account: CustomerAccount, *, rewar
                 kind: RewardKind, value: Decimal, min_order_subtotal: Decimal,
                 product_variant_id: str | None, points_spent: int, debit_entry_id: int | None,
                 provider: str, expires_at: dt.datetime, now: dt.datetime,
-                origin: CodeOrigin = CodeOrigin.REDEMPTION) -> RewardCode:
+                origin: CodeOrigin = CodeOrigin.REDEMPTION, grant_key: str | None = None) -> RewardCode:
     """A new PENDING code record with a fresh random code string."""
     prefix = clean_prefix(shop.settings.code_prefix, shop.domain)
     for _ in range(_ATTEMPTS):
@@ -40,8 +40,8 @@ def insert_code(session: Session, shop: Shop, account: CustomerAccount, *, rewar
             code=generate_code(prefix), status=CodeStatus.PENDING, origin=origin, kind=kind,
             value=value, min_order_subtotal=min_order_subtotal,
             product_variant_id=product_variant_id, points_spent=points_spent,
-            debit_entry_id=debit_entry_id, provider=provider, expires_at=expires_at,
-            created_at=now), conflict=["shop_id", "code"])
+            debit_entry_id=debit_entry_id, grant_key=grant_key, provider=provider,
+            expires_at=expires_at, created_at=now), conflict=["shop_id", "code"])
         if code is not None:
             return code
     raise RuntimeError(f"no free code after {_ATTEMPTS} attempts for shop {shop.id}")

@@ -49,7 +49,8 @@ class Channels:
 
 def channels_from_config(config: Mapping[str, Any]) -> Channels:
     return Channels(webhooks=WebhookSender(allow_loopback=bool(config.get("LOYALTY_WEBHOOK_ALLOW_LOOPBACK"))),
-                    mailer=Mailer.from_url(config.get("LOYALTY_SMTP_URL") or ""))
+                    mailer=Mailer.from_url(config.get("LOYALTY_SMTP_URL") or "",
+                                           ca_file=config.get("LOYALTY_SMTP_CA_FILE") or None))
 
 
 @dataclass(frozen=True)

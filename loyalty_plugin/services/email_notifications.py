@@ -32,7 +32,8 @@ def kind_for(event: OutboundEvent) -> EmailKind | None:
         return EmailKind.TIER_UP if event.payload.get("direction") == "up" else None
     return {EventType.POINTS_EARNED: EmailKind.POINTS_EARNED,
             EventType.REWARD_ISSUED: EmailKind.REWARD_ISSUED,
-            EventType.POINTS_EXPIRING: EmailKind.POINTS_EXPIRING}.get(event.type)
+            EventType.POINTS_EXPIRING: EmailKind.POINTS_EXPIRING,
+            EventType.TIER_DOWNGRADE_WARNING: EmailKind.TIER_DOWNGRADE_WARNING}.get(event.type)
 
 
 def recipient_for(session: Session, event: OutboundEvent) -> str | None:
@@ -81,6 +82,7 @@ def _wording(session: Session, shop_id: int, kind: EmailKind, locale: str) -> Wo
 
 def _values(shop: Shop, account: CustomerAccount | None, data: dict[str, Any]) -> dict[str, Any]:
     balance = data.get("balance") or {}
+    needed = data.get("needed") or {}
     expires_at = data.get("expires_at")
     return {
         "shop_name": shop.domain,
@@ -89,7 +91,12 @@ def _values(shop: Shop, account: CustomerAccount | None, data: dict[str, Any]) -
         "balance": balance.get("available"),
         "order_name": data.get("order_name") or data.get("order_id"),
         "expires_on": _local_date(expires_at, shop.timezone) if isinstance(expires_at, str) else None,
-        "tier_name": (data.get("to") or {}).get("name"),
+        # The tier reached (tier.changed) or the tier at risk (tier.downgrade_warning).
+        "tier_name": (data.get("to") or data.get("tier") or {}).get("name"),
+        "projected_tier_name": (data.get("projected") or {}).get("name"),
+        "basis": needed.get("basis"),
+        "short": needed.get("short"),
+        "currency": shop.currency,
         "reward_name": (data.get("reward") or {}).get("name"),
         "code": data.get("code"),
     }

@@ -66,6 +66,36 @@ _DEFAULTS: dict[EmailKind, dict[str, tuple[str, str]]] = {
         "es": ("Bienvenido al nivel {{ tier_name }} en {{ shop_name }}",
                "Has alcanzado el nivel {{ tier_name }}. Gracias por tu confianza."),
     },
+    EmailKind.TIER_DOWNGRADE_WARNING: {
+        "en": ("Keep your {{ tier_name }} status at {{ shop_name }}",
+               "Your {{ tier_name }} status runs until {{ expires_on }}. "
+               "{% if projected_tier_name %}You will move to {{ projected_tier_name }}"
+               "{% else %}You will lose it{% endif %} unless you "
+               "{% if basis == 'amount_spent' %}spend {{ short }} {{ currency }} more"
+               "{% elif basis == 'order_count' %}place {{ short }} more order{{ 's' if short != 1 }}"
+               "{% else %}earn {{ short }} more points{% endif %} by then."),
+        "fr": ("Gardez votre statut {{ tier_name }} chez {{ shop_name }}",
+               "Votre statut {{ tier_name }} est valable jusqu'au {{ expires_on }}. "
+               "{% if projected_tier_name %}Vous passerez au niveau {{ projected_tier_name }}"
+               "{% else %}Vous le perdrez{% endif %} à moins "
+               "{% if basis == 'amount_spent' %}de dépenser encore {{ short }} {{ currency }}"
+               "{% elif basis == 'order_count' %}de passer encore {{ short }} commande{{ 's' if short != 1 }}"
+               "{% else %}de gagner encore {{ short }} points{% endif %} d'ici là."),
+        "de": ("Behalten Sie Ihren Status {{ tier_name }} bei {{ shop_name }}",
+               "Ihr Status {{ tier_name }} gilt bis zum {{ expires_on }}. "
+               "{% if projected_tier_name %}Sie wechseln dann zu {{ projected_tier_name }}"
+               "{% else %}Sie verlieren ihn dann{% endif %}, es sei denn, Sie "
+               "{% if basis == 'amount_spent' %}kaufen bis dahin noch für {{ short }} {{ currency }} ein"
+               "{% elif basis == 'order_count' %}bestellen bis dahin noch {{ short }} Mal"
+               "{% else %}sammeln bis dahin noch {{ short }} Punkte{% endif %}."),
+        "es": ("Mantén tu nivel {{ tier_name }} en {{ shop_name }}",
+               "Tu nivel {{ tier_name }} es válido hasta el {{ expires_on }}. "
+               "{% if projected_tier_name %}Pasarás al nivel {{ projected_tier_name }}"
+               "{% else %}Lo perderás{% endif %} a menos que "
+               "{% if basis == 'amount_spent' %}gastes {{ short }} {{ currency }} más"
+               "{% elif basis == 'order_count' %}hagas {{ short }} pedido{{ 's' if short != 1 }} más"
+               "{% else %}ganes {{ short }} puntos más{% endif %} antes de esa fecha."),
+    },
 }
 
 _TEXT = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)

@@ -15,8 +15,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..errors import (ErrorCode, ProviderError, ProviderNotConfigured, ProviderRejected,
                       ProviderUnavailable)
-from ..models import CodeStatus, CustomerAccount, RewardCode, Shop, utcnow
-from ..providers.discounts import DiscountProvider, create_code
+from ..models import CodeOrigin, CodeStatus, CustomerAccount, RewardCode, Shop, utcnow
+from ..providers.discounts import (DiscountProvider, DiscountSpec, ProviderFactory, create_code,
+                                   revoke_code)
 from . import codes, ledger, outbox
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,9 @@ log = logging.getLogger(__name__)
 LEASE_SLACK = dt.timedelta(seconds=30)
 # How long a granted code stays PENDING through platform outages before it is marked FAILED.
 GRANT_RETRY_PERIOD = dt.timedelta(days=1)
+# Codes recorded outside any request (a promotion or a referral completing in a webhook or a
+# job): the ``codes`` job issues them as soon as it sees them.
+UNREQUESTED_ORIGINS = (CodeOrigin.TIER_ENTRY, CodeOrigin.REFERRER)
 
 
 def provider_key(code: RewardCode) -> str:
@@ -50,11 +54,37 @@ def issue(session: Session, shop: Shop, account: CustomerAccount, code: RewardCo
         log.exception("provider failed shop=%s code=%s provider=%s", shop.id, code.id, provider.name)
         error = ProviderUnavailable(f"The {provider.name} platform failed unexpectedly.")
     else:
-        return record_issue(session, code, reference, clock(), provider=provider.name)
+        return _record_created(session, shop, code, spec, reference, provider, timeout, clock())
     now = clock()
     if _worth_retrying(code, error, now):
         return code  # still PENDING: the codes job tries again
     return record_failure(session, code, error, now)
+
+
+def _record_created(session: Session, shop: Shop, code: RewardCode, spec: DiscountSpec, reference: str,
+                    provider: DiscountProvider, timeout: float, now: dt.datetime) -> RewardCode:
+    settled = record_issue(session, code, reference, now, provider=provider.name)
+    if settled.status in (CodeStatus.CANCELLED, CodeStatus.FAILED):
+        # Taken back here while the platform was creating it (a voided referral, a job that
+        # gave up): it must not stay usable there.
+        try:
+            revoke_code(provider, reference, spec, timeout)
+        except ProviderError as exc:
+            log.warning("code left on the platform shop=%s code=%s provider=%s error=%s", shop.id,
+                        code.id, provider.name, exc.code.value)
+    return settled
+
+
+def issue_through(session: Session, shop: Shop, code: RewardCode, factory: ProviderFactory,
+                  timeout: float, *, clock: Callable[[], dt.datetime] = utcnow) -> RewardCode:
+    """``issue`` with the shop's provider; a shop without one fails the code with the reason."""
+    try:
+        provider = factory(shop)
+    except ProviderError as exc:
+        return record_failure(session, code, exc, clock())
+    account = session.get(CustomerAccount, code.account_id)
+    assert account is not None
+    return issue(session, shop, account, code, provider, timeout, clock=clock)
 
 
 def _worth_retrying(code: RewardCode, error: ProviderError, now: dt.datetime) -> bool:
@@ -67,6 +97,7 @@ def record_issue(session: Session, code: RewardCode, reference: str, now: dt.dat
                  provider: str | None = None) -> RewardCode:
     """ISSUED with the platform's reference (and who holds it), announced as ``reward.issued``."""
     # Conditional: a code settled meanwhile (used, or failed by a job) keeps that state.
+    # The provider is recorded again: a code given by a job had none when it was recorded.
     values: dict = dict(status=CodeStatus.ISSUED, platform_ref=str(reference)[:255], issued_at=now)
     if provider is not None:
         values["provider"] = provider[:32]
@@ -118,11 +149,11 @@ def failure_of(code: RewardCode) -> ProviderError:
 
 def stale_pending(session: Session, now: dt.datetime, lease: dt.timedelta, limit: int = 100,
                   after_id: int = 0) -> list[RewardCode]:
-    """PENDING codes nobody is issuing: a redemption's once its request's lease ran out, a
-    granted code (tier entry) at once, since no request ever issues those."""
+    """PENDING codes nobody is issuing: a request's once its lease ran out, a code recorded
+    outside any request (a tier's entry reward, a referrer's reward) at once."""
     return list(session.execute(select(RewardCode).where(
         RewardCode.status == CodeStatus.PENDING, RewardCode.id > after_id,
-        or_(RewardCode.created_at < now - lease, RewardCode.debit_entry_id.is_(None)),
+        or_(RewardCode.created_at < now - lease, RewardCode.origin.in_(UNREQUESTED_ORIGINS)),
     ).order_by(RewardCode.id).limit(limit)).scalars())
 
 

@@ -4,9 +4,14 @@
 ``smtps://user:password@host:465`` speaks TLS from the first byte. User and
 password are optional and percent-decoded. The password is never logged nor
 shown in an error.
+
+The server's certificate is checked against the system's trusted authorities,
+or only against those in ``LOYALTY_SMTP_CA_FILE`` (a PEM file) when it is set:
+for a relay whose certificate a private authority signed.
 """
 from __future__ import annotations
 
+import os
 import smtplib
 import ssl
 from dataclasses import dataclass, field
@@ -55,9 +60,10 @@ class Mailer:
     user: str | None = None
     password: str | None = field(default=None, repr=False)
     timeout: float = TIMEOUT
+    ca_file: str | None = None
 
     @classmethod
-    def from_url(cls, url: str) -> Mailer | None:
+    def from_url(cls, url: str, *, ca_file: str | None = None) -> Mailer | None:
         """None for an empty setting; InvalidSmtpUrl (without the password) for a bad one."""
         if not url:
             return None
@@ -70,12 +76,15 @@ class Mailer:
             raise InvalidSmtpUrl("LOYALTY_SMTP_URL must look like smtp://user:password@host:port "
                                  "or smtps://...")
         implicit_tls = parts.scheme == "smtps"
+        if ca_file and not os.path.isfile(ca_file):
+            raise InvalidSmtpUrl("LOYALTY_SMTP_CA_FILE does not name a readable file")
         return cls(host=parts.hostname, port=port or (465 if implicit_tls else 25),
                    implicit_tls=implicit_tls, user=unquote(parts.username) if parts.username else None,
-                   password=unquote(parts.password) if parts.password else None)
+                   password=unquote(parts.password) if parts.password else None,
+                   ca_file=ca_file or None)
 
     def send(self, job: EmailJob) -> SendResult:
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=self.ca_file)
         try:
             if self.implicit_tls:
                 client: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,

@@ -44,13 +44,21 @@ PAYLOADS: dict[EventType, dict[str, str]] = {
         "customer": CUSTOMER, "change_id": "tier change id", "from": TIER_REF, "to": TIER_REF,
         "direction": "up or down", "reason": "promotion, reversal, window_end or reevaluation",
         "expires_at": "when the new status runs out (ISO 8601) or null"},
+    EventType.TIER_DOWNGRADE_WARNING: {
+        "customer": CUSTOMER, "tier": TIER_REF + ": the tier held now",
+        "projected": TIER_REF + ": where the customer lands if nothing changes",
+        "expires_at": "when the status is judged (ISO 8601)",
+        "needed": "{basis, progress, threshold, short}: what keeps the tier; short is what is "
+                  "missing (points or orders as integers, money as a decimal string)"},
     EventType.REWARD_ISSUED: {
         "customer": CUSTOMER, "code_id": "reward code id", "code": "the discount code",
-        "reward": "{id, name}", "points_spent": "0 for a code given rather than bought",
+        "reward": "{id, name}", "origin": "redemption, tier_entry, referral (a friend's welcome "
+        "code), referrer or admin", "points_spent": "0 for a code given rather than bought",
         "expires_at": "ISO 8601 or null"},
     EventType.REFERRAL_COMPLETED: {
         "referrer": CUSTOMER, "friend": CUSTOMER, "referral_id": "referral id",
-        "order_id": "the friend's qualifying order", "points": "points the referrer earned, or 0"},
+        "order_id": "the friend's qualifying order", "points": "points the referrer earned, or 0",
+        "code_id": "the referrer's reward code id when the shop rewards with a code, else null"},
 }
 
 
@@ -114,14 +122,24 @@ def tier_changed(session: Session, change: TierChange, before: Tier | None, afte
     }, key=f"tier.changed:{change.id}", now=change.created_at, account_id=account.id)
 
 
+def tier_downgrade_warning(session: Session, account: CustomerAccount, held: Tier, projected: Tier | None,
+                           expires_at: dt.datetime, needed: dict[str, Any], now: dt.datetime) -> None:
+    emit(session, account.shop_id, EventType.TIER_DOWNGRADE_WARNING, {
+        "customer": customer_ref(account), "tier": _tier(held), "projected": _tier(projected),
+        "expires_at": expires_at, "needed": needed,
+    }, key=f"tier.downgrade_warning:{account.id}:{expires_at.isoformat()}", now=now,
+        account_id=account.id)
+
+
 def reward_issued(session: Session, code: RewardCode, now: dt.datetime) -> None:
-    """A code the platform now honours, bought with points or given (a tier's entry reward)."""
+    """A code the platform now honours: bought with points, or given (tier entry, referral)."""
     account = session.get(CustomerAccount, code.account_id)
     reward = session.get(Reward, code.reward_id)
     assert account is not None
     emit(session, code.shop_id, EventType.REWARD_ISSUED, {
         "customer": customer_ref(account), "code_id": code.id, "code": code.code,
         "reward": {"id": code.reward_id, "name": reward.name if reward is not None else None},
+        "origin": code.origin.value,
         "points_spent": code.points_spent, "expires_at": code.expires_at,
     }, key=f"reward.issued:{code.id}", now=now, account_id=account.id)
 
@@ -158,6 +176,6 @@ def referral_completed(session: Session, referral: Any, now: dt.datetime) -> Non
         "referrer": customer_ref(referrer), "friend": customer_ref(friend) if friend else None,
         "referral_id": referral.id,
         "order_id": referral.order.platform_order_id if referral.order is not None else None,
-        "points": referral.referrer_points,
+        "points": referral.referrer_points, "code_id": referral.referrer_code_id,
     }, key=f"referral:{referral.id}:completed", now=now, account_id=referrer.id)
 

@@ -4,7 +4,7 @@ The friend's first order that earns points links the referral. The referral
 completes when that order's points are spendable (at once without a pending
 period, else when they mature) and nothing of the order was reversed; a refund
 or cancellation first fails it. Completing credits the referrer under a ledger
-key per referral, and every step holds the referral's row lock, so the order
+key per referral (or gives them a code, see ``referral_rewards``), and every step holds the referral's row lock, so the order
 flow, the job and the shop voiding it can race without paying twice.
 """
 from __future__ import annotations
@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from ..errors import Conflict, ErrorCode, NotFound
 from ..models import (CustomerAccount, EntryKind, EntrySource, EntryStatus, LedgerEntry,
                       LotAllocation, NegativeBalancePolicy, Order, OrderStatus, Referral,
-                      ReferralReason, ReferralStatus, Shop, TierChangeReason)
-from . import ledger, outbox, tiers
+                      ReferralReason, ReferralStatus, ReferrerReward, Shop, TierChangeReason)
+from . import ledger, outbox, referral_rewards, tiers
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,9 @@ def _fail(referral: Referral, reason: ReferralReason, now: dt.datetime) -> None:
 def _complete(session: Session, shop: Shop, referral: Referral, now: dt.datetime) -> None:
     referral.status, referral.completed_at = ReferralStatus.COMPLETED, now
     points = shop.settings.referral_points
+    if shop.settings.referrer_reward is ReferrerReward.REWARD \
+            and referral_rewards.grant_referrer_code(session, shop, referral, now) is not None:
+        points = 0  # the code is the reward; points only stand in when it cannot be given
     if points > 0:
         entry = ledger.credit(session, referral.referrer_account_id, kind=EntryKind.REFERRAL_BONUS,
                               points=points, source=EntrySource.REFERRAL, source_ref=str(referral.id),
@@ -117,23 +120,33 @@ def _complete(session: Session, shop: Shop, referral: Referral, now: dt.datetime
         referral.referrer_points, referral.referrer_entry_id = points, entry.id
         session.flush()
         tiers.evaluate_account(session, shop, entry.account_id, now, trigger=TierChangeReason.PROMOTION)
-    log.info("referral completed shop=%s referral=%s points=%s", shop.id, referral.id, points)
+    log.info("referral completed shop=%s referral=%s points=%s code=%s", shop.id, referral.id, points,
+             referral.referrer_code_id)
     on_referral_completed(session, referral, now)
 
 
-def void_referral(session: Session, shop: Shop, referral_id: int, *, note: str | None,
-                  now: dt.datetime) -> Referral:
-    """Cancel a referral; a completed one's points are taken back from the referrer."""
-    referral = _locked(session, select(Referral).where(Referral.id == referral_id,
-                                                       Referral.shop_id == shop.id))
+def voidable_referral(session: Session, shop: Shop, referral_id: int, *,
+                     lock: bool = False) -> Referral:
+    """The referral, if the shop may void it: neither voided nor rejected already."""
+    stmt = select(Referral).where(Referral.id == referral_id, Referral.shop_id == shop.id)
+    referral = _locked(session, stmt) if lock else session.execute(stmt).scalar_one_or_none()
     if referral is None:
         raise NotFound(f"No referral with id {referral_id} in this shop.",
                        code=ErrorCode.REFERRAL_NOT_FOUND)
     if referral.status in (ReferralStatus.VOIDED, ReferralStatus.REJECTED):
         raise Conflict(f"This referral is {referral.status.value} already.",
                        code=ErrorCode.REFERRAL_CLOSED, details={"status": referral.status.value})
+    return referral
+
+
+def void_referral(session: Session, shop: Shop, referral_id: int, *, note: str | None,
+                  now: dt.datetime) -> Referral:
+    """Cancel a referral; a completed one's points are taken back from the referrer, and its
+    codes not used yet are cancelled (revoke them on the platform first: ``unused_codes``)."""
+    referral = voidable_referral(session, shop, referral_id, lock=True)
     if referral.referrer_entry_id is not None:
         _claw_back(session, shop, referral, now)
+    referral_rewards.cancel_unused(session, referral, now)
     referral.status, referral.note, referral.closed_at = ReferralStatus.VOIDED, note, now
     session.flush()
     log.info("referral voided shop=%s referral=%s", shop.id, referral.id)

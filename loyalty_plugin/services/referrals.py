@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from ..errors import Conflict, ErrorCode, Unprocessable
 from ..events import CustomerRef, PostalAddress
 from ..models import (CustomerAccount, EntryKind, LedgerEntry, Order, ProgramSettings, Referral,
-                      ReferralReason, ReferralStatus, Shop)
+                      ReferralReason, ReferralStatus, ReferrerReward, Shop)
 from ..models.referral import LIVE_REFERRAL
 from ..rules.referrals import email_identity, parse_referral_code
-from . import ledger
+from . import ledger, referral_rewards
 from .accounts import find_by_external_id, normalise_email, resolve_account
 from .addresses import digest_of, lives_at, remember_address
 from .sql import insert_or_none
@@ -42,10 +42,21 @@ class Recorded:
 
 
 def update_program(session: Session, shop: Shop, changes: dict) -> ProgramSettings:
+    """Change the program; a reward it names must be one a referral can give."""
+    for field in ("welcome_reward_id", "referrer_reward_id"):
+        if changes.get(field) is not None:
+            referral_rewards.check_reward(session, shop.id, changes[field], field)
+    settings = shop.settings
+    after = {key: changes.get(key, getattr(settings, key))
+             for key in ("referrer_reward", "referrer_reward_id")}
+    if after["referrer_reward"] is ReferrerReward.REWARD and after["referrer_reward_id"] is None:
+        raise Unprocessable("A referrer rewarded with a code needs the reward: set referrer_reward_id.",
+                            details={"fields": {"referrer_reward_id": ["Required when referrer_reward "
+                                                                       "is 'reward'."]}})
     for key, value in changes.items():
-        setattr(shop.settings, key, value)
+        setattr(settings, key, value)
     session.flush()
-    return shop.settings
+    return settings
 
 
 def record_referral(session: Session, shop: Shop, *, code: str, friend: Friend,
@@ -79,6 +90,8 @@ def record_referral(session: Session, shop: Shop, *, code: str, friend: Friend,
         assert existing is not None
         return _again(existing, referrer)
     referral.friend_account_id = _friend_account(session, shop, friend, email, now).id
+    # The row was inserted by this transaction: it is locked until commit.
+    referral_rewards.grant_welcome_code(session, shop, referral, now)
     session.flush()
     log.info("referral recorded shop=%s referral=%s referrer=%s", shop.id, referral.id, referrer.id)
     return Recorded(referral, True)

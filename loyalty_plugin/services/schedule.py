@@ -1,5 +1,5 @@
-"""Work that comes due with time: pending points maturing, tier statuses running out, expiry
-and its reminders, birthdays, referrals whose friend's order has settled.
+"""Work that comes due with time: pending points maturing, tier statuses running out and the
+warnings before, expiry and its reminders, birthdays, referrals whose friend's order has settled.
 
 Each function does one batch in the caller's transaction and returns how much it
 did, so the caller commits per batch and loops until nothing is left. Every step
@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import EntryStatus, LedgerEntry, Shop, ShopStatus, TierChangeReason
-from . import birthdays, expiry, ledger, referral_progress, reminders, tiers
+from . import birthdays, expiry, ledger, referral_progress, reminders, tier_notices, tiers
 
 
 @dataclass
@@ -22,6 +22,7 @@ class DueWork:
     matured: int = 0
     reevaluated: int = 0
     rolled_over: int = 0
+    downgrades_looked_at: int = 0
     restamped: int = 0
     expired: int = 0
     reminded: int = 0
@@ -37,7 +38,7 @@ class DueWork:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-_COUNTS = ("matured", "reevaluated", "rolled_over", "restamped", "expired", "reminded",
+_COUNTS = ("matured", "reevaluated", "rolled_over", "downgrades_looked_at", "restamped", "expired", "reminded",
            "birthdays_paid", "referrals_settled")
 
 
@@ -63,6 +64,14 @@ def run_tier_batch(session: Session, now: dt.datetime, *, limit: int = 500) -> D
     for shop in _active_shops(session):
         work.reevaluated += tiers.reevaluate_due(session, shop, now, limit=limit)
         work.rolled_over += tiers.roll_over_due(session, shop, now, limit=limit)
+    return work
+
+
+def run_tier_notice_batch(session: Session, now: dt.datetime, *, limit: int = 500) -> DueWork:
+    """One batch of statuses ending within each shop's notice days, judged ahead of time."""
+    work = DueWork()
+    for shop in _active_shops(session):
+        work.downgrades_looked_at += tier_notices.warn_due(session, shop, now, limit=limit)
     return work
 
 

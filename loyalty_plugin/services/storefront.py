@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from typing import Any
 
-__all__ = ["Blocker", "CatalogCache", "CodeView", "CustomerView", "ProgramView", "RewardOffer",
+__all__ = ["Blocker", "CatalogCache", "CodeView", "CustomerView", "ProgramView", "ReferralLink", "RewardOffer",
            "customer_view", "estimate_points", "load_catalog", "program_view"]
 
 from sqlalchemy import bindparam, func, select
@@ -76,6 +76,12 @@ class CodeView:
 
 
 @dataclass(frozen=True)
+class ReferralLink:
+    code: str
+    link: str
+
+
+@dataclass(frozen=True)
 class CustomerView:
     program: ProgramView
     account: CustomerAccount
@@ -83,6 +89,8 @@ class CustomerView:
     offers: list[RewardOffer]
     codes: list[CodeView]
     activity: list[Any]  # rows of ACTIVITY's columns
+    # The customer's link to share while the shop runs referrals (the caller gives it).
+    referral: ReferralLink | None = None
 
 
 REWARDS = (select(Reward).where(Reward.shop_id == bindparam("shop_id"), Reward.active.is_(True),

@@ -25,7 +25,8 @@ MAX_TIERS = 20
 # Changing these changes who qualifies for which tier.
 _QUALIFYING_TIER_FIELDS = frozenset({"threshold"})
 _QUALIFYING_PROGRAM_FIELDS = frozenset({"tier_basis", "tier_window"})
-PROGRAM_FIELDS = ("tier_basis", "tier_window", "tier_downgrade", "tier_grace_days")
+PROGRAM_FIELDS = ("tier_basis", "tier_window", "tier_downgrade", "tier_grace_days",
+                  "tier_downgrade_notice_days")
 
 
 MAX_ID = 2 ** 63 - 1

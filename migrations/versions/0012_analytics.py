@@ -1,7 +1,7 @@
 """indexes for reports by date
 
 Revision ID: analytics
-Revises: 0010
+Revises: tier_entry_codes
 Create Date: 2026-11-24
 """
 from alembic import op

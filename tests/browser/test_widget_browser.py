@@ -157,6 +157,20 @@ def test_redeem_asks_for_confirmation_and_shows_the_code_with_copy_and_expiry(pa
     assert page.errors == []
 
 
+def test_the_referral_link_is_shown_with_a_copy_button(page, site):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site.store)
+    open_store(page, site)
+    open_panel(page)
+    section = page.locator(".lw-section", has_text="Refer a friend")
+    assert "When a friend places their first order, you are rewarded." in section.inner_text()
+    link = section.get_by_role("textbox", name="Your referral link").input_value()
+    assert re.fullmatch(r"https://[a-z0-9.-]+/\?ref=[2-9A-Z]{10}", link), link
+    section.get_by_role("button", name="Copy link").click()
+    section.get_by_text("Copied").wait_for(timeout=5_000)
+    assert page.evaluate("navigator.clipboard.readText()") == link
+    assert page.errors == []
+
+
 def test_a_hostile_customer_name_is_shown_as_text(page, site):
     open_store(page, site, f"?customer={HOSTILE_CUSTOMER}")
     open_panel(page)
@@ -175,6 +189,8 @@ def test_the_page_language_picks_the_translation(page, site):
     open_panel(page)
     text = page.locator(PANEL).inner_text()
     assert "Bonjour Ada" in text and "Membre Silver" in text and "Disponibles" in text
+    assert "Partagez votre lien." in text
+    assert page.get_by_role("button", name="Copier le lien").count() == 1
     assert page.get_by_role("button", name="Fermer").count() == 1
 
 

@@ -8,13 +8,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from loyalty_plugin.models import EntryKind, Tier, TierChange, utcnow
+from loyalty_plugin.models import EntryKind, EventType, OutboundEvent, Tier, TierChange, TierWindow, utcnow
 from loyalty_plugin.services import schedule, tier_catalog
 from loyalty_plugin.services.ledger import verify_balances
+from loyalty_plugin.services.orders import apply_order_snapshot
 from loyalty_plugin.services.shops import get_shop
 from tests.concurrency.test_concurrent_deliveries import (account_for, deliver, entries,
                                                           run_concurrently, run_together)
-from tests.factories import shopify_order
+from tests.factories import make_order, shopify_order
 
 
 def add_tiers(live_db, shop_id: int) -> None:
@@ -78,3 +79,34 @@ def test_concurrent_batch_runs_reevaluate_each_account_once(live_app, live_db, l
         assert len(moves) == 6 and {c.to_name for c in moves} == {"Silver"}
         assert len(entries(session, shop.id, EntryKind.TIER_BONUS)) == 6
         assert verify_balances(session, shop_id=shop.id) == []
+
+
+@pytest.mark.postgres
+def test_two_concurrent_notice_runs_warn_each_customer_once(live_db, live_shop):
+    shop, _ = live_shop
+    qualified = dt.datetime(2026, 11, 24, 12, tzinfo=dt.timezone.utc)
+    with live_db.transaction() as session:
+        current = get_shop(session, shop.id)
+        current.settings.tier_window = TierWindow.CALENDAR_YEAR
+        tier_catalog.create_tier(session, current, dict(name="Gold", threshold=Decimal("1000")), qualified)
+        for n in range(9):
+            apply_order_snapshot(session, current, make_order(f"gold-{n}", customer_id=f"g{n}",
+                                                              items="1200"), qualified)
+    warn_at = dt.datetime(2027, 12, 20, tzinfo=dt.timezone.utc)
+
+    def run() -> int:
+        looked = 0
+        while True:
+            with live_db.transaction() as session:
+                done = schedule.run_tier_notice_batch(session, warn_at, limit=2).total
+            if not done:
+                return looked
+            looked += done
+
+    assert sum(run_concurrently([run, run, run])) >= 9  # racing runs may look at one row together
+    assert run() == 0  # and nothing is left
+    with live_db.transaction() as session:
+        warned = session.execute(select(OutboundEvent.account_id).where(
+            OutboundEvent.shop_id == shop.id,
+            OutboundEvent.type == EventType.TIER_DOWNGRADE_WARNING)).scalars().all()
+        assert len(warned) == len(set(warned)) == 9

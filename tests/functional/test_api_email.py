@@ -22,7 +22,7 @@ def test_settings_start_off_and_can_be_enabled_with_a_sender(database, key):
     client = make_test_app(database, LOYALTY_SMTP_URL="smtp://127.0.0.1:2525").test_client()
     assert client.get("/api/v1/email-settings", headers=auth(key)).json == {
         "enabled": False, "from_address": None, "from_name": None, "locale": "en",
-        "kinds": ["points_earned", "reward_issued", "points_expiring", "tier_up"],
+        "kinds": ["points_earned", "reward_issued", "points_expiring", "tier_up", "tier_downgrade_warning"],
         "smtp_configured": True}
     changed = client.patch("/api/v1/email-settings", headers=auth(key), json={
         "enabled": True, "from_address": "rewards@shop.example", "locale": "de",
@@ -49,7 +49,7 @@ def test_bad_settings_are_422_naming_the_field(client, key, body, field):
 
 def test_templates_default_to_the_translations_and_can_be_replaced_and_reset(client, key):
     items = client.get("/api/v1/email-templates", headers=auth(key)).json["items"]
-    assert len(items) == 16 and not any(item["custom"] for item in items)
+    assert len(items) == 20 and not any(item["custom"] for item in items)  # 5 kinds, 4 languages
     assert {item["locale"] for item in items} == {"en", "fr", "de", "es"}
     german = next(i for i in items if (i["kind"], i["locale"]) == ("tier_up", "de"))
     assert german["subject"] == "Willkommen im Status {{ tier_name }} bei {{ shop_name }}"

@@ -189,7 +189,8 @@ def test_read_only_keys_cannot_record_or_void(client, session, shop_and_key):
 def test_program_settings(client, shop_and_key):
     _, key = shop_and_key
     assert client.get("/api/v1/referrals/settings", headers=auth(key)).json == {
-        "referrals_enabled": True, "referral_points": 100, "referral_limit": 10, "referral_limit_days": 30}
+        "referrals_enabled": True, "referral_points": 100, "referral_limit": 10, "referral_limit_days": 30,
+        "welcome_reward_id": None, "referrer_reward": "points", "referrer_reward_id": None}
     changed = client.patch("/api/v1/referrals/settings", headers=auth(key),
                            json={"referral_points": 250, "referral_limit_days": 7})
     assert changed.status_code == 200

@@ -35,7 +35,7 @@ def test_create_list_update_archive(client, shop_and_key):
     assert [t["name"] for t in listed["tiers"]] == ["Silver", "Gold"]
     assert listed["program"] == {"tier_basis": "points_earned", "tier_window": "lifetime",
                                  "tier_downgrade": "requalify", "tier_grace_days": 0,
-                                 "tiers_version": 3}
+                                 "tier_downgrade_notice_days": 14, "tiers_version": 3}
     tier_id = silver.json["id"]
     patched = client.patch(f"/api/v1/tiers/{tier_id}", json={"multiplier": "1.5"}, headers=auth(key))
     assert patched.status_code == 200 and patched.json["multiplier"] == "1.5"

@@ -157,7 +157,7 @@ def test_a_tampered_byte_is_401_and_stores_nothing(client, session, shop, api):
     assert len(api.calls) == 0
 
 
-@pytest.mark.parametrize("age", [301, -301])
+@pytest.mark.parametrize("age", [330, -330])
 def test_a_timestamp_more_than_five_minutes_away_is_401(client, session, shop, api, age):
     body = fixture_bytes("bigcommerce/store_order_statusUpdated.json")
     response = post(client, shop, body, signed_headers(body, timestamp=int(time.time()) - age))

@@ -149,3 +149,16 @@ def test_config_carries_theme_messages_and_asset_version(client, program):
     assert body["currency"] == "USD"
     assert response.headers["Cache-Control"] == "public, max-age=300"
     assert client.get(f"/widget/v1/{program.id}/config?lang=xx").json["locale"] == "en"
+
+
+def test_the_referral_link_is_shown_to_the_signed_in_customer_while_referrals_run(client, session, program):
+    assert summary(client, program, signed(program, "c1")).json["referral"] is None  # program off
+    assert "referral" not in summary(client, program).json  # a guest has no link
+    program.settings.referrals_enabled = True
+    session.commit()
+    first = summary(client, program, signed(program, "c1")).json["referral"]
+    session.expire_all()
+    code = find_by_external_id(session, program.id, "c1").referral_code
+    assert first == {"code": code, "link": f"https://{program.domain}/?ref={code}"}
+    # Drawn once and kept: the same link on every later look, the same as the admin API's.
+    assert summary(client, program, signed(program, "c1")).json["referral"] == first

@@ -7,7 +7,8 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loyalty_plugin.rules.tiers import (DowngradePolicy, Level, TierWindow, current_window,
+from loyalty_plugin.rules.tiers import (DowngradeOutlook, DowngradePolicy, Level, Span, TierWindow,
+                                        current_window, deciding_window, downgrade_outlook,
                                         downgrade_target, next_level, previous_window,
                                         qualifying_level, rank, status_expiry)
 
@@ -111,3 +112,39 @@ def test_next_level_says_how_far_it_is():
     assert (upcoming.level, upcoming.remaining) == (GOLD, Decimal("120"))
     assert next_level(LEVELS, None, Decimal("0")).level == BRONZE
     assert next_level(LEVELS, PLATINUM.id, Decimal("9000")) is None
+
+
+def test_the_year_just_ended_decides_a_calendar_status_judged_on_new_years_day():
+    judged = status_expiry(TierWindow.CALENDAR_YEAR, utc(2026, 3, 1), "Europe/Paris")
+    assert judged == utc(2027, 12, 31, 23)  # midnight in Paris
+    assert deciding_window(TierWindow.CALENDAR_YEAR, judged, "Europe/Paris") == Span(
+        utc(2026, 12, 31, 23), utc(2027, 12, 31, 23))
+
+
+def test_the_twelve_months_up_to_its_end_decide_a_rolling_status():
+    judged = status_expiry(TierWindow.ROLLING_12_MONTHS, utc(2026, 3, 1, 12), "UTC")
+    assert judged == utc(2027, 3, 2)
+    assert deciding_window(TierWindow.ROLLING_12_MONTHS, judged, "UTC") == Span(utc(2026, 3, 3), None)
+
+
+def test_the_outlook_names_the_landing_tier_and_what_is_missing():
+    assert downgrade_outlook(LEVELS, GOLD.id, Decimal("1000"), DowngradePolicy.REQUALIFY) is None
+    assert downgrade_outlook(LEVELS, GOLD.id, Decimal("620"), DowngradePolicy.REQUALIFY) == \
+        DowngradeOutlook(GOLD, SILVER, Decimal("380"))
+    assert downgrade_outlook(LEVELS, PLATINUM.id, Decimal("0"), DowngradePolicy.ONE_STEP) == \
+        DowngradeOutlook(PLATINUM, GOLD, Decimal("5000"))
+    assert downgrade_outlook(LEVELS, None, Decimal("0"), DowngradePolicy.REQUALIFY) is None
+    assert downgrade_outlook(LEVELS, 99, Decimal("0"), DowngradePolicy.REQUALIFY) is None  # not offered
+
+
+@given(st.sampled_from(LEVELS), st.integers(min_value=0, max_value=6000), st.sampled_from(list(DowngradePolicy)))
+def test_an_outlook_always_lands_lower_and_agrees_with_the_roll_over(held, progress, policy):
+    outlook = downgrade_outlook(LEVELS, held.id, Decimal(progress), policy)
+    qualified = qualifying_level(LEVELS, Decimal(progress))
+    if outlook is None:
+        assert rank(LEVELS, qualified.id if qualified else None) >= rank(LEVELS, held.id)
+        return
+    landing = outlook.projected.id if outlook.projected else None
+    assert rank(LEVELS, landing) < rank(LEVELS, held.id)
+    assert outlook.projected == downgrade_target(LEVELS, held.id, qualified, policy)
+    assert outlook.short == held.threshold - progress > 0

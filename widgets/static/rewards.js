@@ -14,8 +14,8 @@ export function describeReward(t, reward) {
   }
 }
 
-export function codeBlock(t, code) {
-  const input = h("input", { attrs: { readonly: true, type: "text" }, aria: { label: t("code_ready") }, value: code });
+export function codeBlock(t, code, { label = t("code_ready"), copy = t("copy") } = {}) {
+  const input = h("input", { attrs: { readonly: true, type: "text" }, aria: { label }, value: code });
   const status = h("p", { className: "lw-status", attrs: { role: "status" } });
   const button = h("button", {
     className: "lw-button lw-secondary", attrs: { type: "button" },
@@ -23,7 +23,7 @@ export function codeBlock(t, code) {
       const copied = await copyText(code, input);
       status.textContent = copied ? t("copied") : t("copy_failed");
     } }
-  }, t("copy"));
+  }, copy);
   return h("div", null, h("div", { className: "lw-code" }, input, button), status);
 }
 

@@ -82,6 +82,12 @@ function activitySection(t, activity) {
   })));
 }
 
+function referralSection(t, referral) {
+  if (!referral) { return null; }
+  return section(t("section_referral"), h("p", { className: "lw-muted" }, t("referral_body")),
+    codeBlock(t, referral.link, { label: t("referral_link_label"), copy: t("copy_link") }));
+}
+
 function waysToEarn(t, program) {
   const items = [h("li", { className: "lw-item" }, t("earn_purchase", {
     points: pointsText(t, Number(program.points_per_unit)), amount: t.money(1) }))];
@@ -108,7 +114,8 @@ export function customerView(ctx, data, actions) {
   const t = ctx.t;
   return [balance(t, data.customer), tierStanding(t, data.tier), actions.issuedSlot,
     rewardsSection(ctx, data.rewards, { signedIn: true, onRedeem: actions.onRedeem, available: data.customer.available }),
-    codesSection(t, data.codes), activitySection(t, data.activity), waysToEarn(t, data.program)];
+    codesSection(t, data.codes), referralSection(t, data.referral), activitySection(t, data.activity),
+    waysToEarn(t, data.program)];
 }
 
 export function guestView(ctx, data, { newMember }) {
