@@ -22,7 +22,7 @@ def index():
     query = InboundDeliveryQuerySchema().load({"limit": PAGE_SIZE, **query_args()})
     rows, next_cursor = list_deliveries(get_session(), shop_id=current_shop().id, **query)
     return page("deliveries.html", deliveries=rows, next_cursor=next_cursor,
-                status=query["status"].value if query["status"] else "",
+                selected=query["status"].value if query["status"] else "",
                 statuses=[s.value for s in DeliveryStatus])
 
 

@@ -82,6 +82,8 @@ def apply():
         raise BadRequest("The stored file no longer passes its check; upload it again.")
     filename = (request.form.get("filename") or path.name)[:MAX_FILENAME]
     run = CustomerImport(get_db(), shop.id, lambda: path.open("rb"), filename=filename, check=check)
+    # The run commits chunk by chunk in transactions of its own: this request holds none meanwhile.
+    get_session().commit()
     try:
         for _ in run:
             pass
@@ -97,8 +99,10 @@ def apply():
 
 @bp.post("/import/batches/<int:batch_id>/revert")
 def revert(batch_id: int):
+    shop_id = current_shop().id
+    get_session().commit()  # as for apply: the revert's own transactions do the work
     try:
-        run = BatchRevert(get_db(), batch_id, shop_id=current_shop().id)
+        run = BatchRevert(get_db(), batch_id, shop_id=shop_id)
         for _ in run:
             pass
     except Conflict as exc:
