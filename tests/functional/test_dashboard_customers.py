@@ -139,3 +139,18 @@ def test_a_code_is_cancelled_from_the_detail_page(app, client, session, shop):
     page = client.get(path).get_data(as_text=True)
     assert "cancelled" in page
     assert post(client, "/admin/codes/NOPE-1234/cancel", page=path).status_code == 404
+
+
+def test_hostile_text_is_escaped_and_nul_is_refused(client, session, shop):
+    apply_order_snapshot(session, shop, make_order("666", customer_id="evil", email="e@example.com"),
+                         utcnow())
+    evil = account(session, "evil")
+    evil.first_name = "<script>alert(1)</script>"
+    session.commit()
+    listing = client.get("/admin/customers?q=evil").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in listing and "&lt;script&gt;alert(1)&lt;/script&gt;" in listing
+    assert client.get("/admin/customers?q=a%00b").status_code == 400
+    path = f"/admin/customers/{evil.id}"
+    response = post(client, f"{path}/adjustments", {"points": "5", "reason": "a\x00b",
+                                                    "form_token": "c" * 32}, page=path)
+    assert response.status_code == 400 and account(session, "evil").available == 200
