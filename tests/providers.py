@@ -1,9 +1,12 @@
 """Discount providers for tests: they record what they were asked and fail on demand."""
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
+from decimal import Decimal
 
+from loyalty_plugin.models import RewardKind
 from loyalty_plugin.providers.discounts import DiscountSpec
 
 
@@ -44,3 +47,16 @@ class RecordingProvider:
 
     def factory(self, _shop) -> "RecordingProvider":
         return self
+
+
+NOW = dt.datetime(2026, 11, 24, 9, 30, tzinfo=dt.timezone.utc)
+
+
+def make_spec(**overrides) -> DiscountSpec:
+    """A $5-off code for customer 1001 (shopper@example.com), $20 minimum, 14 days."""
+    values = dict(code="BLUEBRD-ABCD-EFGH-JKMN", kind=RewardKind.FIXED_AMOUNT, value=Decimal("5.0000"),
+                  currency="USD", min_order_subtotal=Decimal("20.0000"), product_variant_id=None,
+                  customer_platform_id="1001", customer_email="shopper@example.com", starts_at=NOW,
+                  expires_at=NOW + dt.timedelta(days=14), title="Loyalty reward BLUEBRD-ABCD-EFGH-JKMN "
+                  "(100 points)")
+    return DiscountSpec(**{**values, **overrides})

@@ -1,8 +1,9 @@
 """Scheduled work on discount codes; each step commits on its own.
 
 Codes whose redemption request died before the platform answered are settled
-(issued, or failed with the points returned), and issued codes past their
-expiry are marked expired.
+(issued, or failed with the points returned), codes given without points (a tier's
+entry reward) are created on the platform, and issued codes past their expiry are
+marked expired.
 """
 from __future__ import annotations
 
@@ -22,17 +23,17 @@ def settle_stale_codes(database: Database, now: dt.datetime, *, timeout: float,
                        factory: ProviderFactory) -> tuple[int, int]:
     """Finish codes left PENDING past their lease; returns (issued, failed)."""
     lease = issuing.code_lease(timeout)
-    issued = failed = 0
-    seen: set[int] = set()
+    issued = failed = last_id = 0
     while True:
         with database.transaction() as session:
             batch = [(code, session.get(Shop, code.shop_id), session.get(CustomerAccount, code.account_id))
-                     for code in issuing.stale_pending(session, now, lease) if code.id not in seen]
+                     for code in issuing.stale_pending(session, now, lease, after_id=last_id)]
         if not batch:
             return issued, failed
         # The session above is closed: nothing is held while each platform is called.
         for code, shop, account in batch:
-            seen.add(code.id)
+            # Each code once per run: one still PENDING after an outage waits for the next run.
+            last_id = code.id
             assert shop is not None and account is not None
             with database.transaction() as session:
                 try:
@@ -40,7 +41,8 @@ def settle_stale_codes(database: Database, now: dt.datetime, *, timeout: float,
                 except ProviderError as exc:
                     settled = issuing.record_failure(session, code, exc, now)
                 else:
-                    settled = issuing.issue(session, shop, account, code, provider, timeout)
+                    settled = issuing.issue(session, shop, account, code, provider, timeout,
+                                            clock=lambda: now)
             issued += settled.status is CodeStatus.ISSUED
             failed += settled.status is CodeStatus.FAILED
             log.info("stalled code settled shop=%s code=%s status=%s", shop.id, code.id,

@@ -102,8 +102,9 @@ def register_core_jobs(app: Flask) -> None:
             database, now, timeout=timeout, factory=lambda shop: discount_provider(shop, app))
         return issued + failed + codes.expire_all_codes(database, now)
 
-    register_job(app, Job("codes", "Settle codes whose platform call never finished; expire old codes",
-                          settle_codes, dt.timedelta(minutes=5)))
+    # Every minute: a tier's entry reward waits for this job to reach the platform.
+    register_job(app, Job("codes", "Create granted codes and settle codes whose platform call never "
+                          "finished; expire old codes", settle_codes, dt.timedelta(minutes=1)))
     register_job(app, Job("notifications", "Send due webhooks and emails; retry failed ones",
                           notify, dt.timedelta(minutes=1), rank=LAST))
 

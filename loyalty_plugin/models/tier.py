@@ -71,4 +71,6 @@ class TierChange(Base):
     window_start: Mapped[dt.datetime | None]
     # The ledger entry of the entry bonus this promotion paid, if any.
     bonus_entry_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The code of the tier's entry reward this promotion granted, if any.
+    entry_code_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

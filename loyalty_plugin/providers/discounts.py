@@ -14,6 +14,7 @@ validation). Both come from ``loyalty_plugin.errors`` and never carry secrets.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -22,10 +23,17 @@ from decimal import Decimal
 from typing import Protocol
 
 from flask import Flask, current_app
+from sqlalchemy.orm import object_session
 
+from ..db import get_db
+from ..encryption import box_from_config
 from ..errors import ProviderError, ProviderNotConfigured, ProviderRejected, ProviderUnavailable
 from ..models import Platform, RewardKind, Shop
+from ..services.credentials import get_credentials
+from ..services.shopify_tokens import token_source_for
 from .native import NativeProvider
+from .platform_discounts import platform_discount_provider
+from .shopify_oauth import ShopifyApp, ShopifyOAuth
 
 log = logging.getLogger(__name__)
 
@@ -76,17 +84,31 @@ class DiscountProvider(Protocol):
 ProviderFactory = Callable[[Shop], DiscountProvider]
 
 
-def default_factory(shop: Shop) -> DiscountProvider:
+def default_factory(shop: Shop, app: Flask | None = None) -> DiscountProvider:
+    """Native codes for custom stores; the platform's own codes for the others.
+
+    Credentials are read in the session the shop was loaded in, when it has one: on
+    SQLite a second transaction would wait for the write lock that session holds.
+    """
     if shop.platform is Platform.CUSTOM:
         return NativeProvider()
-    # The platforms' discount APIs plug in here as their providers land.
-    raise ProviderNotConfigured(
-        f"No discount code provider is configured for {shop.platform.value} shops yet.",
-        details={"platform": shop.platform.value})
+    app = app or current_app
+    database = get_db(app)
+    box = box_from_config(app.config)
+    session = object_session(shop)
+    if session is not None:
+        creds = get_credentials(session, shop.id, box)
+    else:
+        with database.transaction() as fresh:
+            creds = get_credentials(fresh, shop.id, box)
+    shopify_app = ShopifyApp.from_config(app.config)
+    tokens = token_source_for(database, shop.id, creds, box,
+                              ShopifyOAuth(shopify_app) if shopify_app else None)
+    return platform_discount_provider(shop, creds, token_source=tokens)
 
 
 def init_app(app: Flask, factory: ProviderFactory | None = None) -> None:
-    app.extensions[EXTENSION_KEY] = factory or default_factory
+    app.extensions[EXTENSION_KEY] = factory or functools.partial(default_factory, app=app)
 
 
 def discount_provider(shop: Shop, app: Flask | None = None) -> DiscountProvider:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,8 +62,12 @@ class HttpClient:
 
     def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
                 json: Any = None, idempotency_key: str | None = None,
-                read_only: bool = False) -> requests.Response:
-        """``read_only`` vouches that a POST changes nothing (a GraphQL query), so it may repeat."""
+                read_only: bool = False, expect: Collection[int] = ()) -> requests.Response:
+        """``read_only`` vouches that a POST changes nothing (a GraphQL query), so it may repeat.
+
+        ``expect``: 4xx statuses the caller reads itself (a duplicate, a resource already
+        gone) instead of having them raised as ProviderRejected.
+        """
         method = method.upper()
         headers = dict(self.headers)
         if idempotency_key and self.idempotency_header:
@@ -84,7 +88,7 @@ class HttpClient:
                                           f"({type(exc).__name__}).") from None
             else:
                 if response.status_code not in RETRY_STATUSES:
-                    if response.status_code >= 400:
+                    if response.status_code >= 400 and response.status_code not in expect:
                         raise ProviderRejected(
                             f"{self.platform} answered {response.status_code} to {what}"
                             f"{_platform_message(response)}.",

@@ -75,15 +75,18 @@ class ShopifyProvider:
         self.http = http
         self.path = f"/admin/api/{api_version}/graphql.json"
 
-    def graphql(self, query: str, variables: dict[str, Any], *, read_only: bool = True) -> dict:
+    def graphql(self, query: str, variables: dict[str, Any], *, read_only: bool = True,
+                idempotency_key: str | None = None) -> dict:
         """``data`` of a query; THROTTLED waits and retries, other errors raise.
 
         A mutation (``read_only=False``) is not repeated after a timeout or a 5xx,
-        which may have applied it; a THROTTLED answer never ran it, so that still waits.
+        which may have applied it, unless ``idempotency_key`` vouches that running it
+        twice is harmless; a THROTTLED answer never ran it, so that always waits.
         """
         policy = self.http.retry
         for attempt in range(policy.attempts):
             response = self.http.request("POST", self.path, read_only=read_only,
+                                         idempotency_key=idempotency_key,
                                          json={"query": query, "variables": variables})
             body = self.http.json_of(response, f"POST {self.path}")
             if not isinstance(body, dict):

@@ -75,3 +75,13 @@ def to_minor_units(amount: Decimal, currency: str, *, rounding: str = ROUND_HALF
     chargeable = 2 if exponent == 3 else exponent
     rounded = check_amount(amount).quantize(Decimal(1).scaleb(-chargeable), rounding=rounding)
     return int(rounded.scaleb(exponent))
+
+
+def money_text(amount: Decimal) -> str:
+    """Money as the platforms' APIs take it: ``"5.00"``, never exponent notation."""
+    return format(amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), "f")
+
+
+def number_text(value: Decimal) -> str:
+    """A number without trailing zeros or exponent: ``Decimal("10.0000")`` is ``"10"``."""
+    return format(value.normalize(), "f")

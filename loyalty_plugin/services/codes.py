@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from ..errors import Conflict, ErrorCode, NotFound
 from ..events import OrderSnapshot
 from ..models import (CodeOrigin, CodeStatus, CustomerAccount, EntryKind, EntrySource, LedgerEntry,
-                      RewardCode, RewardKind, Shop)
+                      Platform, RewardCode, RewardKind, Shop)
 from ..providers.discounts import DiscountSpec
+from ..providers.native import NATIVE
 from ..rules.codes import clean_prefix, generate_code, normalise_code
 from . import ledger
 from .sql import insert_or_none
@@ -44,6 +45,11 @@ def insert_code(session: Session, shop: Shop, account: CustomerAccount, *, rewar
         if code is not None:
             return code
     raise RuntimeError(f"no free code after {_ATTEMPTS} attempts for shop {shop.id}")
+
+
+def expected_provider(shop: Shop) -> str:
+    """Who will hold a code recorded before any provider was asked; issuing records who did."""
+    return NATIVE if shop.platform is Platform.CUSTOM else shop.platform.value
 
 
 def find_code(session: Session, shop_id: int, text: str, *, lock: bool = False) -> RewardCode | None:

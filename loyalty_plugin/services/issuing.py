@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -16,12 +17,14 @@ from ..errors import (ErrorCode, ProviderError, ProviderNotConfigured, ProviderR
                       ProviderUnavailable)
 from ..models import CodeStatus, CustomerAccount, RewardCode, Shop, utcnow
 from ..providers.discounts import DiscountProvider, create_code
-from . import codes, ledger
+from . import codes, ledger, outbox
 
 log = logging.getLogger(__name__)
 
 # Beyond the provider's deadline: the time a request needs to record the outcome.
 LEASE_SLACK = dt.timedelta(seconds=30)
+# How long a granted code stays PENDING through platform outages before it is marked FAILED.
+GRANT_RETRY_PERIOD = dt.timedelta(days=1)
 
 
 def provider_key(code: RewardCode) -> str:
@@ -30,7 +33,8 @@ def provider_key(code: RewardCode) -> str:
 
 
 def issue(session: Session, shop: Shop, account: CustomerAccount, code: RewardCode,
-          provider: DiscountProvider, timeout: float) -> RewardCode:
+          provider: DiscountProvider, timeout: float, *,
+          clock: Callable[[], dt.datetime] = utcnow) -> RewardCode:
     """Create the code on the platform, then record the outcome (flushed, not committed).
 
     Call it with no transaction open: the provider call may take ``timeout`` seconds.
@@ -41,17 +45,31 @@ def issue(session: Session, shop: Shop, account: CustomerAccount, code: RewardCo
     except ProviderError as exc:
         log.warning("code not created shop=%s code=%s provider=%s error=%s", shop.id, code.id,
                     provider.name, exc.code.value)
-        return record_failure(session, code, exc, utcnow())
+        error: ProviderError = exc
     except Exception:
         log.exception("provider failed shop=%s code=%s provider=%s", shop.id, code.id, provider.name)
         error = ProviderUnavailable(f"The {provider.name} platform failed unexpectedly.")
-        return record_failure(session, code, error, utcnow())
-    return record_issue(session, code, reference, utcnow())
+    else:
+        return record_issue(session, code, reference, clock(), provider=provider.name)
+    now = clock()
+    if _worth_retrying(code, error, now):
+        return code  # still PENDING: the codes job tries again
+    return record_failure(session, code, error, now)
 
 
-def record_issue(session: Session, code: RewardCode, reference: str, now: dt.datetime) -> RewardCode:
+def _worth_retrying(code: RewardCode, error: ProviderError, now: dt.datetime) -> bool:
+    """A code given rather than bought waits out an outage: nobody is waiting for points back."""
+    return (code.debit_entry_id is None and isinstance(error, ProviderUnavailable)
+            and code.created_at > now - GRANT_RETRY_PERIOD)
+
+
+def record_issue(session: Session, code: RewardCode, reference: str, now: dt.datetime, *,
+                 provider: str | None = None) -> RewardCode:
+    """ISSUED with the platform's reference (and who holds it), announced as ``reward.issued``."""
     # Conditional: a code settled meanwhile (used, or failed by a job) keeps that state.
-    values = dict(status=CodeStatus.ISSUED, platform_ref=str(reference)[:255], issued_at=now)
+    values: dict = dict(status=CodeStatus.ISSUED, platform_ref=str(reference)[:255], issued_at=now)
+    if provider is not None:
+        values["provider"] = provider[:32]
     changed = session.execute(update(RewardCode).where(
         RewardCode.id == code.id, RewardCode.status == CodeStatus.PENDING,
     ).values(**values).execution_options(synchronize_session=False)).rowcount
@@ -59,8 +77,11 @@ def record_issue(session: Session, code: RewardCode, reference: str, now: dt.dat
         # The row was as this session knows it but for these columns: no read needed.
         for name, value in values.items():
             set_committed_value(code, name, value)
-        return code
-    return _reload(session, code.id)
+    else:
+        code = _reload(session, code.id)
+    if changed:
+        outbox.reward_issued(session, code, now)
+    return code
 
 
 def record_failure(session: Session, code: RewardCode, error: ProviderError,
@@ -95,11 +116,13 @@ def failure_of(code: RewardCode) -> ProviderError:
     return ProviderUnavailable(message or "The platform could not create the code.")
 
 
-def stale_pending(session: Session, now: dt.datetime, lease: dt.timedelta,
-                  limit: int = 100) -> list[RewardCode]:
-    """PENDING codes older than any request could still be working on them."""
+def stale_pending(session: Session, now: dt.datetime, lease: dt.timedelta, limit: int = 100,
+                  after_id: int = 0) -> list[RewardCode]:
+    """PENDING codes nobody is issuing: a redemption's once its request's lease ran out, a
+    granted code (tier entry) at once, since no request ever issues those."""
     return list(session.execute(select(RewardCode).where(
-        RewardCode.status == CodeStatus.PENDING, RewardCode.created_at < now - lease,
+        RewardCode.status == CodeStatus.PENDING, RewardCode.id > after_id,
+        or_(RewardCode.created_at < now - lease, RewardCode.debit_entry_id.is_(None)),
     ).order_by(RewardCode.id).limit(limit)).scalars())
 
 

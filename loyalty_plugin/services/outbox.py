@@ -18,8 +18,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ..models import (CustomerAccount, EntrySource, EventType, LedgerEntry, Order, OutboundEvent, Tier,
-                      TierChange)
+from ..models import (CustomerAccount, EntrySource, EventType, LedgerEntry, Order, OutboundEvent, Reward,
+                      RewardCode, Tier, TierChange)
 from .sql import insert_or_none
 
 CUSTOMER = "{id: platform customer id or null, email, account_id}"
@@ -112,6 +112,18 @@ def tier_changed(session: Session, change: TierChange, before: Tier | None, afte
         "to": _tier(after), "direction": "up" if up else "down", "reason": change.reason.value,
         "expires_at": expires_at,
     }, key=f"tier.changed:{change.id}", now=change.created_at, account_id=account.id)
+
+
+def reward_issued(session: Session, code: RewardCode, now: dt.datetime) -> None:
+    """A code the platform now honours, bought with points or given (a tier's entry reward)."""
+    account = session.get(CustomerAccount, code.account_id)
+    reward = session.get(Reward, code.reward_id)
+    assert account is not None
+    emit(session, code.shop_id, EventType.REWARD_ISSUED, {
+        "customer": customer_ref(account), "code_id": code.id, "code": code.code,
+        "reward": {"id": code.reward_id, "name": reward.name if reward is not None else None},
+        "points_spent": code.points_spent, "expires_at": code.expires_at,
+    }, key=f"reward.issued:{code.id}", now=now, account_id=account.id)
 
 
 def _account(session: Session, entry: LedgerEntry) -> CustomerAccount:

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, ErrorCode, LoyaltyError, Unprocessable
-from ..models import (CodeStatus, CustomerAccount, EntryKind, EntrySource, IdempotencyRecord,
+from ..models import (CodeOrigin, CodeStatus, CustomerAccount, EntryKind, EntrySource, IdempotencyRecord,
                       Reward, RewardCode, RewardKind, Shop, Tier)
 from ..rules.money import MAX_AMOUNT
 from . import codes, idempotency, ledger
@@ -147,9 +147,10 @@ def _check_tier(session: Session, reward: Reward, account: CustomerAccount) -> N
 def _check_limit(session: Session, reward: Reward, account: CustomerAccount) -> None:
     if reward.per_customer_limit is None:
         return
+    # Codes given for reaching a tier are gifts: they do not use up the customer's redemptions.
     held = session.execute(select(func.count()).select_from(RewardCode).where(
         RewardCode.account_id == account.id, RewardCode.reward_id == reward.id,
-        RewardCode.status.not_in(_NOT_COUNTED))).scalar_one()
+        RewardCode.origin == CodeOrigin.REDEMPTION, RewardCode.status.not_in(_NOT_COUNTED))).scalar_one()
     if held >= reward.per_customer_limit:
         raise Conflict(f"This customer has already redeemed this reward {held} time(s), the limit.",
                        code=ErrorCode.REDEMPTION_LIMIT_REACHED,

@@ -15,12 +15,12 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from ..models import (TIER_PROGRESS_KINDS, CustomerAccount, EntryKind, EntrySource, EntryStatus,
-                      LedgerEntry, Order, OrderStatus, Shop, Tier, TierBasis, TierChange,
-                      TierChangeReason, TierWindow)
+from ..models import (TIER_PROGRESS_KINDS, CodeOrigin, CustomerAccount, EntryKind, EntrySource,
+                      EntryStatus, LedgerEntry, Order, OrderStatus, Reward, Shop, Tier, TierBasis,
+                      TierChange, TierChangeReason, TierWindow)
 from ..rules.tiers import (Level, Span, current_window, downgrade_target, next_level,
                            previous_window, qualifying_level, rank, status_expiry)
-from . import ledger, outbox
+from . import codes, ledger, outbox
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +159,7 @@ def _move(session: Session, shop: Shop, account: CustomerAccount, target: Level 
     session.flush()
     if reason is TierChangeReason.PROMOTION and after is not None:
         change.bonus_entry_id = _pay_entry_bonus(session, shop, account, after, change, now)
+        change.entry_code_id = _grant_entry_reward(session, shop, account, after, now)
     outbox.tier_changed(session, change, before, after, account.tier_expires_at)
     log.info("tier change shop=%s account=%s from=%s to=%s reason=%s", shop.id, account.id,
              change.from_tier_id, change.to_tier_id, reason.value)
@@ -168,20 +169,50 @@ def _move(session: Session, shop: Shop, account: CustomerAccount, target: Level 
 def _pay_entry_bonus(session: Session, shop: Shop, account: CustomerAccount, tier: Tier,
                      change: TierChange, now: dt.datetime) -> int | None:
     """Paid on promotion, once per window: climbing back within it pays nothing."""
-    if tier.entry_bonus_points <= 0:
-        return None
-    window = current_window(shop.settings.tier_window, now, shop.timezone)
-    paid = session.execute(select(TierChange.id).where(
-        TierChange.account_id == account.id, TierChange.to_tier_id == tier.id,
-        TierChange.bonus_entry_id.is_not(None), *_within(TierChange.created_at, window))
-        .limit(1)).first()
-    if paid is not None:
+    if tier.entry_bonus_points <= 0 or _given_this_window(
+            session, shop, account, tier, TierChange.bonus_entry_id, now):
         return None
     entry = ledger.credit(
         session, account.id, kind=EntryKind.TIER_BONUS, points=tier.entry_bonus_points,
         source=EntrySource.TIER, source_ref=str(change.id), key=f"tier-entry:{change.id}", now=now,
         reason=f"Welcome to {tier.name}")
     return entry.id
+
+
+def _grant_entry_reward(session: Session, shop: Shop, account: CustomerAccount, tier: Tier,
+                        now: dt.datetime) -> int | None:
+    """A code for the tier's catalog reward, once per window like the bonus.
+
+    Recorded PENDING here, in the promotion's transaction; the codes job creates it
+    on the platform after commit (``issuing.due_codes``).
+    """
+    if tier.entry_reward_id is None or _given_this_window(
+            session, shop, account, tier, TierChange.entry_code_id, now):
+        return None
+    reward = session.get(Reward, tier.entry_reward_id)
+    if reward is None or reward.shop_id != shop.id or not reward.active \
+            or reward.archived_at is not None:
+        log.warning("tier entry reward unavailable shop=%s tier=%s reward=%s", shop.id, tier.id,
+                    tier.entry_reward_id)
+        return None
+    code = codes.insert_code(
+        session, shop, account, reward_id=reward.id, kind=reward.kind, value=reward.value,
+        min_order_subtotal=reward.min_order_subtotal, product_variant_id=reward.product_variant_id,
+        points_spent=0, debit_entry_id=None, provider=codes.expected_provider(shop),
+        expires_at=now + dt.timedelta(days=reward.validity_days), now=now,
+        origin=CodeOrigin.TIER_ENTRY)
+    log.info("tier entry code granted shop=%s account=%s tier=%s code=%s", shop.id, account.id,
+             tier.id, code.id)
+    return code.id
+
+
+def _given_this_window(session: Session, shop: Shop, account: CustomerAccount, tier: Tier,
+                       given, now: dt.datetime) -> bool:
+    """Whether a promotion to ``tier`` within the current window already gave ``given``."""
+    window = current_window(shop.settings.tier_window, now, shop.timezone)
+    return session.execute(select(TierChange.id).where(
+        TierChange.account_id == account.id, TierChange.to_tier_id == tier.id,
+        given.is_not(None), *_within(TierChange.created_at, window)).limit(1)).first() is not None
 
 
 @dataclass(frozen=True)

@@ -368,7 +368,7 @@ def test_a_key_still_being_processed_is_409_and_a_dead_requests_key_is_taken_ove
 def test_shop_without_a_discount_provider_is_503_and_debits_nothing(database, session, shop_and_key,
                                                                      reward):
     shop, key = shop_and_key
-    client = make_test_app(database).test_client()  # default factory: no Shopify provider yet
+    client = make_test_app(database).test_client()  # default factory: no credentials stored
 
     response = redeem(client, key, reward.id)
 
