@@ -1,7 +1,7 @@
 """dashboard users, one-time sign-in links, and who made a manual ledger entry
 
 Revision ID: dashboard
-Revises: 0010
+Revises: tier_entry_codes
 Create Date: 2026-11-26
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = 'dashboard'
-down_revision = '0010'
+down_revision = 'tier_entry_codes'
 branch_labels = None
 depends_on = None
 
