@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint
+from flask import Blueprint, request
 
 from ..db import get_session
 from ..models import utcnow
 from ..schemas.customers import CustomerSchema
-from ..schemas.rewards import (CodeUseSchema, CodeValidateSchema, CodeValidationSchema,
+from ..schemas.envelopes import page_of
+from ..schemas.rewards import (CodeQuerySchema, CodeUseSchema, CodeValidateSchema, CodeValidationSchema,
                                NativeDiscountSchema, RedemptionResultSchema, RewardCodeSchema,
                                UsedCodeSchema)
-from ..services import native_codes
+from ..services import codes, native_codes
+from ..services.accounts import find_by_external_id
 from ..services.shops import get_shop
 from . import cancel_flow
 from . import examples as ex
@@ -19,6 +21,26 @@ from .contract import documented
 from .helpers import api_key, idempotent, json_body
 
 bp = Blueprint("codes", __name__)
+
+
+@bp.get("/codes")
+@documented("The shop's discount codes newest first, by status, origin, reward or customer",
+            response=page_of(RewardCodeSchema), query=CodeQuerySchema,
+            example={"items": [ex.REWARD_CODE], "next_cursor": None})
+def list_shop_codes():
+    key = api_key()
+    query = CodeQuerySchema().load(request.args)
+    session = get_session()
+    customer = query.pop("customer_id")
+    account_id = None
+    if customer is not None:
+        account = find_by_external_id(session, key.shop_id, customer)
+        if account is None:  # an unknown customer has no codes
+            return {"items": [], "next_cursor": None}
+        account_id = account.id
+    rows, next_cursor = codes.list_codes(session, shop_id=key.shop_id, account_id=account_id, **query)
+    return {"items": RewardCodeSchema(many=True).dump(rows),
+            "next_cursor": str(next_cursor) if next_cursor else None}
 
 
 @bp.post("/codes/validate")

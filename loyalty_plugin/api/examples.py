@@ -67,3 +67,25 @@ WIDGET_SETTINGS = {"primary_color": "#3b5bdb", "launcher_position": "bottom_righ
                    "sign_in_url": "https://shop.example/account/login",
                    "sign_up_url": "https://shop.example/account/register", "updated_at": WHEN}
 
+PROGRAM_SETTINGS = {"points_per_unit": "1", "rounding": "floor", "include_shipping": False,
+                    "include_taxes": False, "min_order_amount": "0.0000", "award_on": "paid",
+                    "pending_days": 14, "skip_test_orders": True, "signup_bonus_points": 0,
+                    "negative_balance": "allow", "timezone": "America/New_York", "currency": "USD",
+                    "rule_version": 3, "updated_at": WHEN}
+_ORDER_FIGURES = {"orders": 412, "customers": 301, "revenue": "28840.00",
+                  "average_order_value": "70.00", "orders_per_customer": "1.37"}
+_POINTS_FLOW = {"issued": 18250, "reversed": 400, "redeemed": 9000, "expired": 1200}
+OVERVIEW = {"from": "2026-11-01", "to": "2026-11-30", "bucket": "month", "timezone": "America/New_York",
+            "currency": "USD", "today": "2026-11-20",
+            "buckets": [{"from": "2026-11-01", "to": "2026-11-30", "points": _POINTS_FLOW,
+                         "members": 1480, "new_members": 95, "active_members": 310,
+                         "code_orders": 64, "code_revenue": "5120.00"}],
+            "points": _POINTS_FLOW, "members": 1480, "new_members": 95, "active_members": 310,
+            "redeeming_members": 61, "redemption_rate": "0.0412", "code_orders": 64,
+            "code_revenue": "5120.00",
+            "orders": {"members": _ORDER_FIGURES, "guests": {**_ORDER_FIGURES, "orders": 198,
+                                                             "customers": 190, "revenue": "11880.00",
+                                                             "average_order_value": "60.00",
+                                                             "orders_per_customer": "1.04"}},
+            "liability": {"points": 152000, "pending_points": 8000, "point_value": "0.01",
+                          "value": "1520.00"}}

@@ -87,6 +87,8 @@ class LedgerEntry(Base):
         Index("ix_ledger_entries_expiring", "expires_at",
               sqlite_where=text("remaining > 0 AND points > 0"),
               postgresql_where=text("remaining > 0 AND points > 0")),
+        # Reports over a shop's entries by date.
+        Index("ix_ledger_entries_shop_created", "shop_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

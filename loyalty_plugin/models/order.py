@@ -5,7 +5,7 @@ import datetime as dt
 import enum
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, BigId, str_enum, utcnow
@@ -20,7 +20,11 @@ class OrderStatus(str, enum.Enum):
 
 class Order(Base):
     __tablename__ = "orders"
-    __table_args__ = (UniqueConstraint("shop_id", "platform_order_id"),)
+    __table_args__ = (
+        UniqueConstraint("shop_id", "platform_order_id"),
+        # Reports over a shop's orders by date.
+        Index("ix_orders_shop_created", "shop_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))

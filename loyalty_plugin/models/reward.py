@@ -77,6 +77,9 @@ class RewardCode(Base):
         CheckConstraint("points_spent >= 0", name="points_spent_nonnegative"),
         Index("ix_reward_codes_account_id_desc", "account_id", "id"),
         Index("ix_reward_codes_shop_status", "shop_id", "status", "expires_at"),
+        # Reports: redemptions by when they were made, code revenue by when it was used.
+        Index("ix_reward_codes_shop_created", "shop_id", "created_at"),
+        Index("ix_reward_codes_shop_used", "shop_id", "used_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from ..models import RewardKind
-from .customers import MAX_POINTS, CustomerSchema
+from ..models import CodeOrigin, CodeStatus, RewardKind
+from .customers import MAX_POINTS, CustomerSchema, PageQuerySchema
 
 MAX_ID = 2**63 - 1
 MAX_MONEY = Decimal("1000000000")
@@ -115,6 +115,14 @@ class RewardCodeSchema(Schema):
     cancelled_at = fields.DateTime(allow_none=True)
     used_order_id = fields.String(allow_none=True)
     order_revenue = fields.Decimal(as_string=True, allow_none=True)
+
+
+class CodeQuerySchema(PageQuerySchema):
+    status = fields.Enum(CodeStatus, by_value=True, load_default=None)
+    origin = fields.Enum(CodeOrigin, by_value=True, load_default=None)
+    reward_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
+    customer_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64),
+                                metadata={"description": "The customer's external id."})
 
 
 class CodeValidateSchema(Schema):

@@ -69,12 +69,22 @@ def get_code(session: Session, shop_id: int, text: str, *, lock: bool = False) -
     return code
 
 
-def list_codes(session: Session, *, shop_id: int, account_id: int, limit: int,
-               cursor: int | None) -> tuple[list[RewardCode], int | None]:
-    """A customer's codes, newest first; ``cursor`` is the last id of the previous page."""
-    stmt = (select(RewardCode).where(RewardCode.shop_id == shop_id,
-                                     RewardCode.account_id == account_id)
+def list_codes(session: Session, *, shop_id: int, limit: int, cursor: int | None,
+               account_id: int | None = None, status: CodeStatus | None = None,
+               origin: CodeOrigin | None = None, reward_id: int | None = None,
+               ) -> tuple[list[RewardCode], int | None]:
+    """The shop's codes newest first, or one customer's, optionally filtered;
+    ``cursor`` is the last id of the previous page."""
+    stmt = (select(RewardCode).where(RewardCode.shop_id == shop_id)
             .order_by(RewardCode.id.desc()).limit(limit + 1))
+    if account_id is not None:
+        stmt = stmt.where(RewardCode.account_id == account_id)
+    if status is not None:
+        stmt = stmt.where(RewardCode.status == status)
+    if origin is not None:
+        stmt = stmt.where(RewardCode.origin == origin)
+    if reward_id is not None:
+        stmt = stmt.where(RewardCode.reward_id == reward_id)
     if cursor is not None:
         stmt = stmt.where(RewardCode.id < cursor)
     rows = list(session.execute(stmt).scalars())

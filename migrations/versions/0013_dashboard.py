@@ -1,7 +1,7 @@
 """dashboard users, one-time sign-in links, and who made a manual ledger entry
 
 Revision ID: dashboard
-Revises: tier_entry_codes
+Revises: analytics
 Create Date: 2026-11-26
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = 'dashboard'
-down_revision = 'tier_entry_codes'
+down_revision = 'analytics'
 branch_labels = None
 depends_on = None
 
