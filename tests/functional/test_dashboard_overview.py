@@ -53,13 +53,17 @@ def test_overview_shows_the_ranges_numbers_and_a_chart(client):
     assert 'id="liability">260 ≈ 13.00 USD<' in page
     assert f'aria-label="Issued {today}: 360"' in page
     assert f'aria-label="Redeemed {today}: 100"' in page
+    assert f'aria-label="Members {today}: 2"' in page and f'aria-label="Active members {today}: 2"' in page
     assert "<td class=\"num\">150.00 USD</td>" in page   # members' average order
     assert "<td class=\"num\">60.00 USD</td>" in page    # the guest's
 
 
-def test_an_earlier_range_is_empty_and_a_bad_range_is_400(client):
+def test_an_earlier_range_is_empty_and_a_bad_range_is_refused(client):
     page = client.get("/admin/?start=2020-01-01&end=2020-01-31").get_data(as_text=True)
     assert 'id="issued">0<' in page and 'aria-label="Issued 2020-01-31: 0"' in page
-    assert client.get("/admin/?start=2020-02-01&end=2020-01-01").status_code == 400
-    assert client.get("/admin/?start=2020-01-01&end=2024-01-01").status_code == 400
+    weekly = client.get("/admin/?start=2020-01-06&end=2020-01-19&bucket=week").get_data(as_text=True)
+    assert 'aria-label="Issued 2020-01-13: 0"' in weekly and 'aria-label="Members 2020-01-06: 0"' in weekly
+    assert client.get("/admin/?start=2020-02-01&end=2020-01-01").status_code == 422
+    assert client.get("/admin/?start=2020-01-01&end=2024-01-01").status_code == 422
     assert client.get("/admin/?start=yesterday").status_code == 400
+    assert client.get("/admin/?bucket=hour").status_code == 400
