@@ -8,7 +8,9 @@ from flask import Response
 from sqlalchemy import select
 
 from ..db import get_session
-from ..models import DowngradePolicy, RewardKind, Shop, Tier, TierBasis, TierWindow
+from ..models import (AwardOn, DowngradePolicy, NegativeBalancePolicy, RewardKind, Rounding, Shop,
+                      Tier, TierBasis, TierWindow)
+from ..services.program_settings import read_program_settings
 from ..services.rewards import list_rewards
 from .explain import number
 from .forms import Form
@@ -30,14 +32,19 @@ NEW_REWARD = {"name": "", "description": "", "kind": "fixed_amount", "points_cos
 
 RULE_FIELDS = ("points_per_unit", "rounding", "include_shipping", "include_taxes",
                "min_order_amount", "award_on", "pending_days", "skip_test_orders",
-               "signup_bonus_points", "negative_balance")
+               "signup_bonus_points", "negative_balance", "timezone")
+RULE_CHOICES = {
+    "rounding": [(m.value, m.value.replace("_", " ")) for m in Rounding],
+    "award_on": [(m.value, m.value) for m in AwardOn],
+    "negative_balance": [(m.value, m.value) for m in NegativeBalancePolicy],
+}
 
 
 def rules_form_for(shop: Shop) -> Form:
-    settings = shop.settings
+    view = read_program_settings(shop)
     values = {}
     for name in RULE_FIELDS:
-        value = getattr(settings, name)
+        value = getattr(view, name)
         if isinstance(value, bool):
             values[name] = "on" if value else ""
         elif isinstance(value, Decimal):
@@ -63,4 +70,4 @@ def render_program(*, tier_form: Form | None = None, program_form: Form | None =
                 tier_form=tier_form or Form(values=dict(NEW_TIER)),
                 reward_form=reward_form or Form(values=dict(NEW_REWARD)),
                 program_form=program_form, rules_form=rules_form or rules_form_for(shop),
-                program_choices=PROGRAM_CHOICES, kinds=REWARD_KINDS, number=number)
+                program_choices=PROGRAM_CHOICES, rule_choices=RULE_CHOICES, kinds=REWARD_KINDS, number=number)

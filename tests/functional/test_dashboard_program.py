@@ -128,3 +128,38 @@ def test_unknown_tiers_and_rewards_are_404_pages(client):
     for path in (f"{PROGRAM}/tiers/424242", f"{PROGRAM}/rewards/424242"):
         response = client.get(path)
         assert response.status_code == 404 and "<h1>Not found</h1>" in response.get_data(as_text=True)
+
+
+def rules_form(**overrides) -> dict:
+    return {"points_per_unit": "2", "rounding": "half_up", "min_order_amount": "10",
+            "award_on": "paid", "pending_days": "14", "signup_bonus_points": "50",
+            "negative_balance": "clamp", "timezone": "Europe/Paris", "include_shipping": "on",
+            "skip_test_orders": "on", **overrides}
+
+
+def test_earning_rules_are_saved_with_a_new_rules_version(client, session, shop):
+    assert 'value="1"' in client.get(PROGRAM).get_data(as_text=True)  # one point per unit now
+    response = post(client, f"{PROGRAM}/earning", rules_form(), page=PROGRAM)
+    assert response.status_code == 303
+    session.refresh(shop)
+    session.refresh(shop.settings)
+    settings = shop.settings
+    assert (str(settings.points_per_unit), settings.pending_days, settings.include_shipping,
+            settings.include_taxes, shop.timezone, settings.rule_version) == (
+        "2.0000", 14, True, False, "Europe/Paris", 2)
+    assert "Earning rules saved (version 2)." in client.get(PROGRAM).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("overrides, field_error", [
+    ({"points_per_unit": "0"}, "Must be greater than 0 and less than or equal to 10000."),
+    ({"pending_days": "many"}, "Must be a whole number."),
+    ({"timezone": "Mars/Olympus"}, "Must be an IANA time zone name such as Europe/Paris."),
+    ({"rounding": "sideways"}, "Must be one of: floor, half_up, ceil."),
+])
+def test_bad_earning_rules_change_nothing(client, session, shop, overrides, field_error):
+    response = post(client, f"{PROGRAM}/earning", rules_form(**overrides), page=PROGRAM)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert f'<p class="error" id="e-{next(iter(overrides))}">{field_error}</p>' in page
+    session.refresh(shop.settings)
+    assert shop.settings.rule_version == 1 and shop.settings.pending_days == 0
