@@ -5,12 +5,13 @@ from marshmallow import Schema, fields, validate
 
 from ..models import EmailKind
 from ..services.email_templates import LOCALES
+from .booleans import StrictBoolean
 
 _ONE_LINE = validate.Regexp(r"^[^\r\n]*$", error="Must be a single line.")
 
 
 class EmailSettingsSchema(Schema):
-    enabled = fields.Boolean(truthy={True}, falsy={False})
+    enabled = StrictBoolean()
     from_address = fields.Email(allow_none=True, validate=validate.Length(max=320))
     from_name = fields.String(allow_none=True, validate=[validate.Length(max=100), _ONE_LINE])
     locale = fields.String(validate=validate.OneOf(LOCALES))

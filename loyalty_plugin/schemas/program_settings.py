@@ -6,17 +6,10 @@ from marshmallow import Schema, fields, validate
 
 from ..models import AwardOn, NegativeBalancePolicy, Rounding
 from ..services.program_settings import MAX_PENDING_DAYS, MAX_RATE, MAX_SIGNUP_BONUS
+from .booleans import StrictBoolean
 from .rewards import Money
 from .tiers import Amount
 
-
-class StrictBoolean(fields.Boolean):
-    """JSON true or false only: 1 and "yes" are not booleans (and 1 == True in a set)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise self.make_error("invalid", input=value)
-        return value
 
 
 class ProgramSettingsSchema(Schema):

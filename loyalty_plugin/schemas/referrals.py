@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from ..models import ReferralStatus
+from .booleans import StrictBoolean
 from .customers import PageQuerySchema
 
 MAX_REFERRAL_POINTS = 1_000_000
@@ -57,7 +58,7 @@ class ReferralQuerySchema(PageQuerySchema):
 
 
 class ReferralProgramSchema(Schema):
-    referrals_enabled = fields.Boolean(truthy={True}, falsy={False})
+    referrals_enabled = StrictBoolean()
     referral_points = fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_REFERRAL_POINTS))
     referral_limit = fields.Integer(strict=True, validate=validate.Range(min=1, max=10_000))
     referral_limit_days = fields.Integer(strict=True, validate=validate.Range(min=1, max=3650))

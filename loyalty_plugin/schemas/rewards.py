@@ -6,6 +6,7 @@ from decimal import Decimal
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ..models import CodeOrigin, CodeStatus, RewardKind
+from .booleans import StrictBoolean
 from .customers import MAX_POINTS, CustomerSchema, PageQuerySchema
 
 MAX_ID = 2**63 - 1
@@ -58,7 +59,7 @@ class RewardInputSchema(Schema):
                                       validate=validate.Range(min=1, max=MAX_ID))
     per_customer_limit = fields.Integer(strict=True, allow_none=True,
                                         validate=validate.Range(min=1, max=1_000_000))
-    active = fields.Boolean(truthy={True}, falsy={False})
+    active = StrictBoolean()
 
 
 class RewardSchema(Schema):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from ..models import DeliveryChannel, EventType, OutboundStatus
+from .booleans import StrictBoolean
 
 
 class EndpointInputSchema(Schema):
@@ -11,11 +12,11 @@ class EndpointInputSchema(Schema):
     event_types = fields.List(fields.Enum(EventType, by_value=True), required=True,
                               validate=validate.Length(min=1, max=len(EventType)))
     description = fields.String(allow_none=True, validate=validate.Length(max=200))
-    active = fields.Boolean(truthy={True}, falsy={False})
+    active = StrictBoolean()
 
 
 class EndpointUpdateSchema(EndpointInputSchema):
-    rotate_secret = fields.Boolean(truthy={True}, falsy={False})
+    rotate_secret = StrictBoolean()
 
 
 class EndpointSchema(Schema):
