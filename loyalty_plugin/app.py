@@ -70,10 +70,11 @@ def register_blueprints(app: Flask) -> None:
     import webhooks
     import widgets
 
-    from . import api, install
+    from . import api, dashboard, install
 
     api.register(app)
     install.register(app)
+    dashboard.register(app)
     webhooks.register(app)
     widgets.register(app)
 

@@ -33,12 +33,13 @@ def main() -> None:
 
 
 def register_commands(app) -> None:
+    from .dashboard_cli import admin_cli
     from .exports_cli import export_cli
     from .imports_cli import import_cli
     from .jobs.cli import jobs_cli, scheduler, worker
 
-    for command in (db_cli, shop_cli, ledger_cli, jobs_cli, import_cli, export_cli, serve, worker,
-                    scheduler):
+    for command in (db_cli, shop_cli, admin_cli, ledger_cli, jobs_cli, import_cli, export_cli, serve,
+                    worker, scheduler):
         app.cli.add_command(command)
 
 

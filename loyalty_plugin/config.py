@@ -43,6 +43,13 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "WIDGET_REDEEM_WINDOW": (60, int),
     # Seconds a worker keeps a shop's tiers and rewards for the storefront (public data).
     "WIDGET_CATALOG_TTL": (30.0, float),
+    # The dashboard's session cookie is sent over HTTPS only; false only for plain-http development.
+    "COOKIE_SECURE": (True, _flag),
+    # Hours a dashboard sign-in lasts.
+    "DASHBOARD_SESSION_HOURS": (12, int),
+    # Dashboard sign-in attempts per shop and email (and per shop and address) per window.
+    "SIGN_IN_LIMIT": (10, int),
+    "SIGN_IN_WINDOW": (900, int),
     # Seconds a redemption waits for the platform to create its code.
     "PROVIDER_TIMEOUT": (30.0, float),
 }

@@ -3,19 +3,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 
 from ..db import get_session
-from ..models import CodeStatus, CustomerAccount, utcnow
-from ..providers.discounts import discount_provider, revoke_code
+from ..models import utcnow
 from ..schemas.customers import CustomerSchema
 from ..schemas.envelopes import page_of
 from ..schemas.rewards import (CodeQuerySchema, CodeUseSchema, CodeValidateSchema, CodeValidationSchema,
                                NativeDiscountSchema, RedemptionResultSchema, RewardCodeSchema,
                                UsedCodeSchema)
-from ..services import codes, issuing, native_codes
+from ..services import codes, native_codes
 from ..services.accounts import find_by_external_id
 from ..services.shops import get_shop
+from . import cancel_flow
 from . import examples as ex
 from .contract import documented
 from .helpers import api_key, idempotent, json_body
@@ -81,23 +81,11 @@ def use_code(code: str):
                      "customer": ex.CUSTOMER})
 def cancel_code(code: str):
     key = api_key(write=True)
-    session = get_session()
-    shop = get_shop(session, key.shop_id)
+    shop = get_shop(get_session(), key.shop_id)
     assert shop is not None  # the API key belongs to it
-    timeout = float(current_app.config["LOYALTY_PROVIDER_TIMEOUT"])
 
-    def cancel(_reference: str | None, now: dt.datetime) -> tuple[dict, int]:
-        target = codes.check_cancellable(session, shop.id, code, now, issuing.code_lease(timeout))
-        # After the code is found: an unknown code is a 404 whatever the platform.
-        provider = discount_provider(shop)
-        account = session.get(CustomerAccount, target.account_id)
-        assert account is not None
-        if target.status is not CodeStatus.CANCELLED:
-            spec = codes.discount_spec(shop, account, target)
-            session.commit()  # nothing held while the platform is called
-            # A failure here raises (502/503) before anything changed.
-            revoke_code(provider, target.platform_ref, spec, timeout)
-            target = codes.cancel_code(session, target, utcnow())
+    def cancel(_reference: str | None, _now: dt.datetime) -> tuple[dict, int]:
+        target, account = cancel_flow.cancel(shop, code)
         return {"code": RewardCodeSchema().dump(target), "customer": CustomerSchema().dump(account)}, 200
 
     return idempotent(key.shop_id, "code-cancel", {"code": code}, cancel)

@@ -72,7 +72,7 @@ def create_adjustment(external_id: str):
 
     def adjust(reference: str | None, now: dt.datetime) -> tuple[dict, int]:
         entry = adjust_points(get_session(), account, points=data["points"], reason=data["reason"],
-                              now=now, reference=reference)
+                              now=now, reference=reference, actor=f"API key {key.name}")
         return {"entry": LedgerEntrySchema().dump(entry), "customer": CustomerSchema().dump(account)}, 201
 
     return idempotent(key.shop_id, "adjustment", {"customer": external_id, **data}, adjust)

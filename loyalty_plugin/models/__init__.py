@@ -2,6 +2,7 @@
 from .base import Base, utcnow
 from .credentials import ShopCredentials
 from .customer import CustomerAccount, CustomerAddress
+from .dashboard import DashboardUser, SignInLink
 from .delivery import DeliveryStatus, InboundDelivery
 from .email import EmailKind, EmailSettings, EmailTemplate
 from .idempotency import IdempotencyRecord
@@ -23,15 +24,16 @@ from .widget import LauncherPosition, RateCounter, WidgetSettings
 
 __all__ = [
     "ApiKey", "ApiKeyScope", "AwardOn", "Base", "CodeOrigin", "CodeStatus", "CustomerAccount",
-    "CustomerAddress", "DeliveryChannel", "DeliveryStatus", "DowngradePolicy", "EmailKind",
+    "CustomerAddress", "DashboardUser", "DeliveryChannel", "DeliveryStatus", "DowngradePolicy",
+    "EmailKind",
     "EmailSettings", "EmailTemplate", "EntryKind", "EntrySource", "EntryStatus", "EventType",
     "ExpiryPolicy", "ExpiryReminder", "IdempotencyRecord", "ImportBatch", "ImportRow",
     "ImportStatus", "InboundDelivery", "LauncherPosition", "LedgerEntry", "LIFETIME_KINDS",
     "LotAllocation", "NegativeBalancePolicy", "Order", "OrderRefund", "OrderStatus",
     "OutboundDelivery", "OutboundEvent", "OutboundStatus", "Platform", "ProgramSettings",
-    "RateCounter", "Referral", "ReferralReason", "ReferralStatus", "ReferrerReward", "Reward", "RewardCode",
-    "RewardKind", "Rounding", "Shop", "ShopCredentials", "ShopStatus", "Tier",
-    "TIER_PROGRESS_KINDS", "TierBasis", "TierChange", "TierChangeReason", "TierDowngradeNotice",
-    "TierWindow",
+    "RateCounter", "Referral", "ReferralReason", "ReferralStatus", "ReferrerReward", "Reward",
+    "RewardCode", "RewardKind", "Rounding", "Shop", "ShopCredentials", "ShopStatus", "SignInLink",
+    "Tier", "TIER_PROGRESS_KINDS", "TierBasis", "TierChange", "TierChangeReason",
+    "TierDowngradeNotice", "TierWindow",
     "UsedOAuthState", "utcnow", "WebhookEndpoint", "WidgetSettings",
 ]

@@ -112,6 +112,8 @@ class LedgerEntry(Base):
     multiplier: Mapped[Decimal | None] = mapped_column(Rate)
     rule_version: Mapped[int | None]
     reason: Mapped[str | None] = mapped_column(Text)
+    # Who made a manual entry: a dashboard user's email, or the API key's name.
+    actor: Mapped[str | None] = mapped_column(String(320))
 
 
 class LotAllocation(Base):

@@ -11,11 +11,14 @@ from . import ledger, tiers
 
 
 def adjust_points(session: Session, account: CustomerAccount, *, points: int, reason: str,
-                  now: dt.datetime, reference: str | None = None) -> LedgerEntry:
-    """Add or remove points; removing never takes more than the customer has available."""
+                  now: dt.datetime, reference: str | None = None,
+                  actor: str | None = None) -> LedgerEntry:
+    """Add or remove points; removing never takes more than the customer has available.
+
+    ``actor`` says who did it (kept on the entry); the same ``reference`` adjusts once."""
     reference = reference or secrets.token_hex(12)
     common = dict(kind=EntryKind.ADJUSTMENT, source=EntrySource.API, source_ref=reference[:128],
-                  key=f"adjustment:{reference}", now=now, reason=reason)
+                  key=f"adjustment:{reference}", now=now, reason=reason, actor=actor)
     if points > 0:
         entry = ledger.credit(session, account.id, points=points, **common)
     else:

@@ -115,7 +115,7 @@ def credit(session: Session, account_id: int, *, kind: EntryKind, points: int,
            matures_at: dt.datetime | None = None,
            expires_at: dt.datetime | None | _FromPolicy = FROM_POLICY,
            order_id: int | None = None, earn: EarnDetails | None = None,
-           reason: str | None = None) -> LedgerEntry:
+           reason: str | None = None, actor: str | None = None) -> LedgerEntry:
     """Add a lot of ``points``; pending until ``matures_at`` if that is in the future.
 
     The lot expires as the shop's policy says, counted from when it becomes
@@ -133,7 +133,7 @@ def credit(session: Session, account_id: int, *, kind: EntryKind, points: int,
         status=EntryStatus.PENDING if pending else EntryStatus.AVAILABLE, remaining=points,
         created_at=now, matures_at=matures_at if pending else None,
         matured_at=None if pending else now, expires_at=expires_at, source=source,
-        source_ref=source_ref, idempotency_key=key, order_id=order_id, reason=reason,
+        source_ref=source_ref, idempotency_key=key, order_id=order_id, reason=reason, actor=actor,
         base_amount=earn.base_amount if earn else None, rate=earn.rate if earn else None,
         multiplier=earn.multiplier if earn else None, rule_version=earn.rule_version if earn else None,
     ))
@@ -154,7 +154,8 @@ def credit(session: Session, account_id: int, *, kind: EntryKind, points: int,
 def debit(session: Session, account_id: int, *, kind: EntryKind, points: int,
           source: EntrySource, source_ref: str, key: str, now: dt.datetime,
           shortfall: Shortfall, order_id: int | None = None,
-          preferred_lots: Sequence[int] = (), reason: str | None = None) -> LedgerEntry | None:
+          preferred_lots: Sequence[int] = (), reason: str | None = None,
+          actor: str | None = None) -> LedgerEntry | None:
     """Take ``points`` from the account's lots, soonest-expiring first.
 
     ``preferred_lots`` are consumed before any other (a refund takes back the
@@ -192,7 +193,7 @@ def debit(session: Session, account_id: int, *, kind: EntryKind, points: int,
         shop_id=account.shop_id, account_id=account.id, kind=kind, points=-taken,
         status=EntryStatus.PENDING if from_pending == taken else EntryStatus.AVAILABLE,
         remaining=debt, created_at=now, matured_at=now, source=source, source_ref=source_ref,
-        idempotency_key=key, order_id=order_id, reason=reason,
+        idempotency_key=key, order_id=order_id, reason=reason, actor=actor,
     ))
     assert entry is not None, "the account lock makes the key check above final"
     for lot, take in plan:

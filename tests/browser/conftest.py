@@ -77,6 +77,8 @@ class Site:
         self.app = create_app({"LOYALTY_DATABASE_URL": f"sqlite:///{tmp / 'browser.db'}",
                                "LOYALTY_PUBLIC_URL": self.api, "LOYALTY_SCHEMA_CHECK": False,
                                "LOYALTY_SECRET_KEY": "browser-tests", "LOYALTY_LOG_LEVEL": "WARNING",
+                               # Plain http on loopback: the dashboard's cookie cannot be Secure.
+                               "LOYALTY_COOKIE_SECURE": False,
                                "LOYALTY_DISCOUNT_PROVIDERS": demo_provider})
         with self.app.app_context():
             upgrade(get_db().engine)

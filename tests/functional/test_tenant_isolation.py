@@ -1,4 +1,5 @@
-"""Another shop's key never reaches a shop's objects: every /api/v1 route, from the URL map.
+"""Another shop's key or dashboard user never reaches a shop's objects: every /api/v1 and
+/admin route, from the URL map.
 
 Each route is called with shop B's key against shop A's ids; a write sends its documented
 body example, so the request passes validation and reaches the lookup. New routes are
@@ -15,9 +16,11 @@ import pytest
 from sqlalchemy import select
 
 from loyalty_plugin.api.openapi import PREFIX, openapi_path
-from loyalty_plugin.models import (ApiKey, CodeStatus, CustomerAccount, InboundDelivery,
-                                   OutboundDelivery, OutboundEvent, RewardCode, RewardKind, utcnow)
+from loyalty_plugin.models import (ApiKey, CodeStatus, CustomerAccount, ImportBatch, ImportStatus,
+                                   InboundDelivery, OutboundDelivery, OutboundEvent, RewardCode,
+                                   RewardKind, Shop, utcnow)
 from loyalty_plugin.services.fanout import fan_out
+from tests.dashboard_support import csrf_of, dashboard_client, make_user, sign_in
 from tests.factories import make_shop, post_shopify, shopify_order
 
 MARKER = "victimmarker"
@@ -126,3 +129,68 @@ def test_lists_and_settings_show_only_the_callers_shop(app, client, victim, intr
         assert MARKER not in mine.get_data(as_text=True), rule.rule
     own = client.get("/api/v1/customers", headers=auth(victim_key)).get_data(as_text=True)
     assert MARKER in own  # the marker would show, were it leaked
+
+
+# --------------------------------------------------------------------------- the dashboard
+
+DASHBOARD = "/admin"
+# Routes a visitor reaches before signing in: they name no shop's object.
+DASHBOARD_PUBLIC = {"/admin/sign-in", "/admin/link/<token>", "/admin/static/<path:filename>"}
+
+
+def dashboard_rules(app):
+    return [rule for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule)
+            if rule.rule.startswith(DASHBOARD) and rule.rule not in DASHBOARD_PUBLIC]
+
+
+@pytest.fixture
+def dashboard_victim(app, session, victim):
+    """Shop A's objects as the dashboard names them, plus an import batch and a dashboard user."""
+    _, ids = victim
+    account = session.execute(select(CustomerAccount).where(
+        CustomerAccount.platform_customer_id == ids["external_id"])).scalar_one()
+    make_user(session, session.get(Shop, account.shop_id), email=f"{MARKER}@example.com")
+    batch = ImportBatch(shop_id=account.shop_id, status=ImportStatus.APPLIED, filename=f"{MARKER}.csv",
+                        file_sha256="0" * 64)
+    session.add(batch)
+    session.commit()
+    return {**ids, "account_id": account.id, "batch_id": batch.id}
+
+
+@pytest.fixture
+def intruder_browser(app, session):
+    shop, _ = make_shop(session)
+    make_user(session, shop, email="intruder@example.com")
+    browser = dashboard_client(app)
+    sign_in(browser, shop, email="intruder@example.com")
+    return browser
+
+
+def test_every_dashboard_route_with_an_id_is_404_to_another_shops_user(app, dashboard_victim,
+                                                                       intruder_browser):
+    checked = 0
+    for rule in dashboard_rules(app):
+        names = set(_ARGUMENT.findall(rule.rule))
+        if not names:
+            continue
+        unknown = names - dashboard_victim.keys()
+        assert not unknown, f"{rule.rule}: add a victim object for {sorted(unknown)}"
+        path = _ARGUMENT.sub(lambda m: str(dashboard_victim[m[1]]), rule.rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            data = {"csrf_token": csrf_of(intruder_browser, "/admin/"), "points": "5", "reason": "x",
+                    "form_token": "b" * 32, "name": "x", "threshold": "1", "kind": "fixed_amount",
+                    "points_cost": "1", "value": "1"} if method == "POST" else None
+            response = intruder_browser.open(path, method=method, data=data)
+            assert response.status_code == 404, (method, path, response.status_code)
+            assert MARKER not in response.get_data(as_text=True)
+            checked += 1
+    assert checked >= 10
+
+
+def test_dashboard_pages_show_only_the_signed_in_users_shop(app, dashboard_victim, intruder_browser):
+    for rule in dashboard_rules(app):
+        if rule.arguments or "GET" not in rule.methods:
+            continue
+        page = intruder_browser.get(rule.rule)
+        assert page.status_code in (200, 308), (rule.rule, page.status_code)
+        assert MARKER not in page.get_data(as_text=True), rule.rule
