@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 import requests
-import responses
 from responses import matchers
 
 from loyalty_plugin.errors import ProviderRejected, ProviderUnavailable
@@ -20,17 +19,6 @@ TOKEN = "bc_token_0123456789"
 PROMOTIONS = "https://api.bigcommerce.com/stores/abc123/v3/promotions"
 TITLE = "Loyalty reward BLUEBRD-ABCD-EFGH-JKMN (100 points)"
 CODE = "BLUEBRD-ABCD-EFGH-JKMN"
-
-
-@pytest.fixture
-def api():
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        yield mock
-
-
-@pytest.fixture
-def sleeps():
-    return []
 
 
 def provider(sleeps, attempts: int = 3) -> BigCommercePromotionProvider:

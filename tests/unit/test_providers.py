@@ -7,7 +7,6 @@ import json
 
 import pytest
 import requests
-import responses
 from responses import matchers
 
 from loyalty_plugin.errors import ProviderNotConfigured, ProviderRejected, ProviderUnavailable
@@ -18,17 +17,6 @@ from loyalty_plugin.services.credentials import PlatformCredentials
 
 SINCE = dt.datetime(2026, 11, 17, 10, 0, tzinfo=dt.timezone.utc)
 BASE = "https://api.example.test"
-
-
-@pytest.fixture
-def api():
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        yield mock
-
-
-@pytest.fixture
-def sleeps():
-    return []
 
 
 def client(sleeps, **kwargs) -> HttpClient:

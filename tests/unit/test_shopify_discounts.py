@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 import requests
-import responses
 
 from loyalty_plugin.errors import ProviderRejected, ProviderUnavailable
 from loyalty_plugin.models import Platform, RewardKind, Shop
@@ -20,17 +19,6 @@ TOKEN = "shpat_0123456789abcdef"
 URL = "https://blue-bird.myshopify.com/admin/api/2026-10/graphql.json"
 NODE = "gid://shopify/DiscountCodeNode/1057371279"
 TITLE = "Loyalty reward BLUEBRD-ABCD-EFGH-JKMN (100 points)"
-
-
-@pytest.fixture
-def api():
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        yield mock
-
-
-@pytest.fixture
-def sleeps():
-    return []
 
 
 def provider(sleeps, attempts: int = 3) -> ShopifyDiscountProvider:

@@ -5,7 +5,6 @@ from decimal import Decimal
 from urllib.parse import parse_qsl
 
 import pytest
-import responses
 
 from loyalty_plugin.errors import ProviderRejected, ProviderUnavailable
 from loyalty_plugin.models import Platform, RewardKind, Shop
@@ -18,12 +17,6 @@ from tests.providers import NOW, make_spec
 KEY = "sk_test_51abcdef"
 STRIPE = "https://stripe.example.test"
 EXPIRES = str(int(NOW.timestamp()) + 14 * 86400)
-
-
-@pytest.fixture
-def api():
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        yield mock
 
 
 def provider() -> StripePromotionProvider:

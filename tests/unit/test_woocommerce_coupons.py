@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 import requests
-import responses
 from responses import matchers
 
 from loyalty_plugin.errors import ProviderRejected, ProviderUnavailable
@@ -21,17 +20,6 @@ from tests.providers import make_spec
 SECRET = "cs_0123456789abcdef"
 COUPONS = "https://shoes.example.org/wp-json/wc/v3/coupons"
 TITLE = "Loyalty reward BLUEBRD-ABCD-EFGH-JKMN (100 points)"
-
-
-@pytest.fixture
-def api():
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        yield mock
-
-
-@pytest.fixture
-def sleeps():
-    return []
 
 
 def provider(sleeps, attempts: int = 3) -> WooCommerceCouponProvider:
