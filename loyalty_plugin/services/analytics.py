@@ -49,7 +49,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from ..errors import Unprocessable
 from ..models import (CodeOrigin, CodeStatus, CustomerAccount, EntryKind, LedgerEntry, Order, Reward,
                       RewardCode, RewardKind, Shop)
-from ..rules.calendar import Bucket, Period, bucket_start, offsets_between, periods, utc_span
+from ..rules.calendar import Bucket, bucket_start, offsets_between, periods, utc_span
 
 ISSUED_KINDS = (EntryKind.EARN, EntryKind.SIGNUP_BONUS, EntryKind.TIER_BONUS,
                 EntryKind.BIRTHDAY_BONUS, EntryKind.REFERRAL_BONUS)
