@@ -35,23 +35,35 @@ def insert_or_none(session: Session, model: type[M], values: dict[str, Any], *,
     dialect = session.get_bind().dialect.name
     shape = (dialect, model, tuple(conflict), str(where) if where is not None else None,
              tuple(sorted(values)))
-    stmt = _RETURNING_INSERTS.get(shape)
-    if stmt is None:
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        table = model.__table__  # type: ignore[attr-defined]
-        stmt = _RETURNING_INSERTS[shape] = (
-            insert(table).values({name: bindparam(name) for name in values})
-            .on_conflict_do_nothing(index_elements=conflict, index_where=where)
-            .returning(*table.c))
+    plan = _RETURNING_INSERTS.get(shape)
+    if plan is None:
+        plan = _RETURNING_INSERTS[shape] = _returning_insert(dialect, model, values, conflict, where)
+    stmt, returned, absent = plan
     row = session.execute(stmt, values).first()
     if row is None:
         return None
-    # The row as the database holds it becomes a persistent object directly: the
-    # ORM's query-loading machinery costs more than the INSERT on a webhook's path.
-    obj = model(**row._asdict())
+    # The object is built from what was sent plus what only the database knows (the key
+    # and defaults): RETURNING every column costs a column description per column, and
+    # the ORM's query-loading machinery more than the INSERT itself.
+    obj = model(**values, **dict(zip(returned, row)), **absent)
     make_transient_to_detached(obj)
     session.add(obj)
     return obj
+
+
+def _returning_insert(dialect: str, model: type, values: dict[str, Any], conflict: list[str],
+                      where: ColumnElement[bool] | None) -> tuple[Any, tuple[str, ...], dict[str, None]]:
+    """The INSERT for one shape, the attributes it returns, and those known to be NULL."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = model.__table__  # type: ignore[attr-defined]
+    unsent = [column for column in table.c if column.key not in values]
+    returned = [column for column in unsent
+                if column.primary_key or column.default is not None or column.server_default is not None]
+    stmt = (insert(table).values({name: bindparam(name) for name in values})
+            .on_conflict_do_nothing(index_elements=conflict, index_where=where)
+            .returning(*returned))
+    absent = {column.key: None for column in unsent if column not in returned}
+    return stmt, tuple(column.key for column in returned), absent
 
 
 _RETURNING_INSERTS: dict[tuple, Any] = {}
