@@ -28,12 +28,14 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.orm import Session, object_session
 
+from loyalty_plugin.db import get_session
 from loyalty_plugin.encryption import box_from_config
 from loyalty_plugin.errors import BadRequest, ErrorCode, Unauthorized
 from loyalty_plugin.events import Event, OrderChanged, Unhandled
 from loyalty_plugin.models import Platform, Shop
 from loyalty_plugin.providers import BigCommerceProvider, RetryPolicy, provider_for
 from loyalty_plugin.services.credentials import PlatformCredentials, get_credentials
+from loyalty_plugin.services.shop_rows import ShopRow
 
 from .base import Envelope, PayloadError, load_json_object, require_id, require_json_content
 from .bigcommerce_orders import parse_order
@@ -69,8 +71,9 @@ def _signing_key(secret: str) -> bytes:
     return secret.encode()
 
 
-def _stored_credentials(shop: Shop) -> PlatformCredentials | None:
-    session = object_session(shop)
+def _stored_credentials(shop: Shop | ShopRow) -> PlatformCredentials | None:
+    # The pipeline hands adapters the shop's plain row, read in the request's session.
+    session = get_session() if isinstance(shop, ShopRow) else object_session(shop)
     if session is None:
         return None
     return get_credentials(session, shop.id, box_from_config(current_app.config))

@@ -15,12 +15,13 @@ from loyalty_plugin.errors import BadRequest, ErrorCode, NotFound, Unauthorized
 from loyalty_plugin.models import InboundDelivery, Platform, Shop, utcnow
 from loyalty_plugin.services import deliveries
 from loyalty_plugin.services.events import apply_event
+from loyalty_plugin.services.shop_rows import ShopRow, load_shop_row, orm_shop
 from loyalty_plugin.services.shops import find_shop, get_shop
 
 from .base import Acknowledged, Adapter, Envelope, PayloadError
 from .bigcommerce import BigCommerceAdapter
 from .custom import CustomAdapter
-from .deferred import resolve
+from .deferred import Deferred, resolve
 from .shopify import DOMAIN_HEADER, ShopifyAdapter
 from .stripe import StripeAdapter
 from .woocommerce import WooCommerceAdapter
@@ -72,7 +73,7 @@ def _adapter(platform: str) -> Adapter | None:
 def handle_delivery(adapter: Adapter, shop_id: str, headers: Any, body: bytes) -> tuple[int, dict]:
     session = get_session()
     valid_id = shop_id.isdigit() and len(shop_id) <= 18
-    shop = get_shop(session, int(shop_id), adapter.platform) if valid_id else None
+    shop = load_shop_row(session, int(shop_id), adapter.platform) if valid_id else None
     if shop is None:
         raise NotFound(f"No {adapter.platform.value} shop with id {shop_id[:32]!r}.",
                        code=ErrorCode.SHOP_NOT_FOUND)
@@ -106,12 +107,14 @@ def handle_delivery(adapter: Adapter, shop_id: str, headers: Any, body: bytes) -
     return 200, result
 
 
-def _apply(session: Session, adapter: Adapter, shop: Shop, delivery: InboundDelivery,
+def _apply(session: Session, adapter: Adapter, shop: Shop | ShopRow, delivery: InboundDelivery,
            envelope: Envelope, body: bytes) -> dict:
     now = utcnow()
     try:
         # A thin delivery is fetched here, inside the transaction: a failing API applies nothing.
-        event = resolve(adapter.parse(envelope, body), session, shop)
+        parsed = adapter.parse(envelope, body)
+        # A fetch goes through the shop's credentials: the object, not the row.
+        event = resolve(parsed, session, orm_shop(session, shop)) if isinstance(parsed, Deferred) else parsed
     except PayloadError as exc:
         deliveries.reject_delivery(delivery, str(exc), now)
         raise

@@ -13,7 +13,7 @@ from ..events import CustomerRef
 from ..models import CustomerAccount, EntryKind, EntrySource, LedgerEntry, Shop
 from . import ledger
 from .addresses import remember_address
-from .sql import insert_or_none
+from .sql import insert_or_none, load_rows
 
 log = logging.getLogger(__name__)
 
@@ -48,15 +48,22 @@ def _find_guest(session: Session, shop_id: int, email: str) -> CustomerAccount |
         CustomerAccount.email == email)).scalar_one_or_none()
 
 
+_ACCOUNTS = CustomerAccount.__table__
+_REGISTERED = select(_ACCOUNTS).where(_ACCOUNTS.c.shop_id == bindparam("shop_id"),
+                                      _ACCOUNTS.c.platform_customer_id == bindparam("platform_id"))
+_REGISTERED_AND_GUEST = select(_ACCOUNTS).where(
+    _ACCOUNTS.c.shop_id == bindparam("shop_id"),
+    (_ACCOUNTS.c.platform_customer_id == bindparam("platform_id"))
+    | (_ACCOUNTS.c.platform_customer_id.is_(None) & (_ACCOUNTS.c.email == bindparam("email"))))
+
+
 def _registered_and_guest(session: Session, shop_id: int, platform_id: str, email: str | None
                           ) -> tuple[CustomerAccount | None, CustomerAccount | None]:
     """In one query: the account of ``platform_id``, and the guest account of ``email``."""
-    condition = CustomerAccount.platform_customer_id == platform_id
-    if email:
-        condition = condition | (CustomerAccount.platform_customer_id.is_(None)
-                                 & (CustomerAccount.email == email))
-    rows = session.execute(select(CustomerAccount).where(
-        CustomerAccount.shop_id == shop_id, condition)).scalars().all()
+    stmt, params = _REGISTERED_AND_GUEST, {"shop_id": shop_id, "platform_id": platform_id, "email": email}
+    if not email:
+        stmt, params = _REGISTERED, {"shop_id": shop_id, "platform_id": platform_id}
+    rows = load_rows(session, CustomerAccount, stmt, params)
     registered = next((a for a in rows if a.platform_customer_id == platform_id), None)
     guest = next((a for a in rows if a.platform_customer_id is None), None)
     return registered, guest

@@ -9,16 +9,20 @@ from sqlalchemy.orm import Session
 from .. import events as ev
 from ..models import Shop
 from . import customers, orders, shops
+from .shop_rows import ShopRow, orm_shop
 
 log = logging.getLogger(__name__)
 
 
-def apply_event(session: Session, shop: Shop, event: ev.Event, now: dt.datetime) -> ev.Outcome:
+def apply_event(session: Session, shop: Shop | ShopRow, event: ev.Event, now: dt.datetime) -> ev.Outcome:
     match event:
         case ev.OrderChanged(order=snapshot):
             return orders.apply_order_snapshot(session, shop, snapshot, now)
         case ev.RefundCreated(refund=refund):
             return orders.apply_refund(session, shop, refund, now)
+    # The rest are rare and may change the shop: they get the object.
+    shop = orm_shop(session, shop)
+    match event:
         case ev.CustomerChanged(customer=ref, created=created):
             return customers.apply_customer_changed(session, shop, ref, created=created, now=now)
         case ev.CustomerDataRequested(customer=ref, order_ids=order_ids):

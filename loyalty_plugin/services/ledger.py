@@ -13,17 +13,19 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import case, func, nulls_last, select, update
+from sqlalchemy import bindparam, case, func, nulls_last, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from ..errors import InsufficientPoints
 from . import outbox
-from .sql import insert_or_none
+from .shop_rows import cached_shop_row
+from .sql import insert_or_none, load_rows
 from ..models import (LIFETIME_KINDS, CustomerAccount, EntryKind, EntrySource, EntryStatus,
-                      ExpiryPolicy, LedgerEntry, LotAllocation, ProgramSettings, Shop)
+                      ExpiryPolicy, LedgerEntry, LotAllocation, Shop)
 from ..rules.expiry import lot_expiry
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,11 @@ def _already_locked(session: Session, account_id: int) -> CustomerAccount | None
     return session.identity_map.get(identity_key(CustomerAccount, account_id))
 
 
+_ACCOUNTS = CustomerAccount.__table__
+_LOCK_ACCOUNT = (select(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("account_id"))
+                 .with_for_update(key_share=True))
+
+
 def lock_account(session: Session, account_id: int) -> CustomerAccount:
     """Lock the account that holds ``account_id``'s points: itself, or the one it merged into."""
     # FOR NO KEY UPDATE: it still serialises every writer of the balance, but does not
@@ -73,9 +80,8 @@ def lock_account(session: Session, account_id: int) -> CustomerAccount:
     while True:
         account = _already_locked(session, account_id)
         if account is None:
-            account = session.execute(
-                select(CustomerAccount).where(CustomerAccount.id == account_id)
-                .with_for_update(key_share=True).execution_options(populate_existing=True)).scalar_one()
+            account = load_rows(session, CustomerAccount, _LOCK_ACCOUNT, {"account_id": account_id},
+                                refresh=True)[0]
             mark_locked(session, account_id)
         if account.merged_into_id is None:
             return account
@@ -102,12 +108,20 @@ ACTIVITY_KINDS = frozenset({EntryKind.EARN, EntryKind.SIGNUP_BONUS, EntryKind.AD
 
 def policy_expiry(session: Session, shop_id: int, available_at: dt.datetime) -> dt.datetime | None:
     """When a lot that becomes spendable at ``available_at`` expires under the shop's policy."""
-    settings = session.get(ProgramSettings, shop_id)
-    shop = session.get(Shop, shop_id)
-    if settings is None or shop is None:
+    settings, timezone = _expiry_settings(session, shop_id)
+    if settings is None:
         return None
     return lot_expiry(settings.expiry_policy, settings.expiry_days, available_at,
-                      settings.expiry_enabled_at, shop.timezone)
+                      settings.expiry_enabled_at, timezone)
+
+
+def _expiry_settings(session: Session, shop_id: int) -> tuple[Any, str]:
+    """The shop's settings and time zone: the webhook path's plain row when it read one."""
+    row = cached_shop_row(session, shop_id)
+    if row is not None:
+        return row.settings, row.timezone
+    shop = session.get(Shop, shop_id)
+    return (shop.settings, shop.timezone) if shop is not None else (None, "UTC")
 
 
 def credit(session: Session, account_id: int, *, kind: EntryKind, points: int,
@@ -240,7 +254,7 @@ def expire_lots(session: Session, account_id: int, now: dt.datetime) -> LedgerEn
 
 
 def _restart_inactivity_clock(session: Session, account: CustomerAccount, now: dt.datetime) -> None:
-    settings = session.get(ProgramSettings, account.shop_id)
+    settings, _ = _expiry_settings(session, account.shop_id)
     if settings is None or settings.expiry_policy is not ExpiryPolicy.INACTIVITY:
         return
     deadline = policy_expiry(session, account.shop_id, now)

@@ -6,6 +6,8 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 M = TypeVar("M")
 
@@ -35,23 +37,60 @@ def insert_or_none(session: Session, model: type[M], values: dict[str, Any], *,
     dialect = session.get_bind().dialect.name
     shape = (dialect, model, tuple(conflict), str(where) if where is not None else None,
              tuple(sorted(values)))
-    stmt = _RETURNING_INSERTS.get(shape)
-    if stmt is None:
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        table = model.__table__  # type: ignore[attr-defined]
-        stmt = _RETURNING_INSERTS[shape] = (
-            insert(table).values({name: bindparam(name) for name in values})
-            .on_conflict_do_nothing(index_elements=conflict, index_where=where)
-            .returning(*table.c))
+    plan = _RETURNING_INSERTS.get(shape)
+    if plan is None:
+        plan = _RETURNING_INSERTS[shape] = _returning_insert(dialect, model, values, conflict, where)
+    stmt, returned, absent = plan
     row = session.execute(stmt, values).first()
     if row is None:
         return None
-    # The row as the database holds it becomes a persistent object directly: the
-    # ORM's query-loading machinery costs more than the INSERT on a webhook's path.
-    obj = model(**row._asdict())
+    # The object is built from what was sent plus what only the database knows (the key
+    # and defaults): RETURNING every column costs a column description per column, and
+    # the ORM's query-loading machinery more than the INSERT itself.
+    obj = model(**{**values, **absent, **dict(zip(returned, row))})
     make_transient_to_detached(obj)
     session.add(obj)
     return obj
 
 
+def _returning_insert(dialect: str, model: type, values: dict[str, Any], conflict: list[str],
+                      where: ColumnElement[bool] | None) -> tuple[Any, tuple[str, ...], dict[str, None]]:
+    """The INSERT for one shape, the attributes it returns, and those known to be NULL."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = model.__table__  # type: ignore[attr-defined]
+    unsent = [column for column in table.c if column.key not in values]
+    # The key always, even when sent: RETURNING something is what says a row was inserted.
+    returned = [column for column in table.c if column.primary_key or column in unsent and (
+        column.default is not None or column.server_default is not None)]
+    stmt = (insert(table).values({name: bindparam(name) for name in values})
+            .on_conflict_do_nothing(index_elements=conflict, index_where=where)
+            .returning(*returned))
+    absent = {column.key: None for column in unsent if column not in returned}
+    return stmt, tuple(column.key for column in returned), absent
+
+
 _RETURNING_INSERTS: dict[tuple, Any] = {}
+
+
+def load_rows(session: Session, model: type[M], stmt: Any, params: dict[str, Any], *,
+              refresh: bool = False) -> list[M]:
+    """The objects of the rows a Core SELECT of ``model``'s whole table returns.
+
+    As an ORM query would: an object this session holds already is reused (with the
+    row's values when ``refresh``, like ``populate_existing``), any other is built
+    straight from its row, which costs a fraction of the ORM's loading machinery.
+    """
+    objects = []
+    for row in session.execute(stmt, params):
+        values = row._asdict()
+        key = identity_key(model, tuple(values[c.key] for c in model.__table__.primary_key))  # type: ignore[attr-defined]
+        obj = session.identity_map.get(key)
+        if obj is None:
+            obj = model(**values)
+            make_transient_to_detached(obj)
+            session.add(obj)
+        elif refresh:
+            for name, value in values.items():
+                set_committed_value(obj, name, value)
+        objects.append(obj)
+    return objects

@@ -1,0 +1,105 @@
+"""The webhook path's plain reads and lean inserts agree with what the ORM would load."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import inspect, select
+
+from loyalty_plugin.models import (CustomerAccount, DeliveryStatus, InboundDelivery, Platform,
+                                   ProgramSettings, Shop)
+from loyalty_plugin.services.accounts import normalise_email
+from loyalty_plugin.services.ledger import lock_account
+from loyalty_plugin.services.shop_rows import cached_shop_row, load_shop_row, orm_shop
+from loyalty_plugin.services.sql import insert_or_none, load_rows
+from tests.factories import make_shop, unique
+
+NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
+
+
+def test_shop_row_holds_every_setting_the_object_has(session):
+    shop, _ = make_shop(session, points_per_unit=Decimal("2.5"), pending_days=7)
+    row = load_shop_row(session, shop.id, Platform.SHOPIFY)
+    assert row is not None
+    for column in ProgramSettings.__table__.c:
+        assert getattr(row.settings, column.key) == getattr(shop.settings, column.key), column.key
+    assert (row.id, row.platform, row.domain, row.timezone, row.status) == (
+        shop.id, shop.platform, shop.domain, shop.timezone, shop.status)
+    assert row.webhook_secrets() == shop.webhook_secrets()
+
+
+def test_shop_row_needs_the_right_platform(session):
+    shop, _ = make_shop(session)
+    assert load_shop_row(session, shop.id, Platform.WOOCOMMERCE) is None
+    assert load_shop_row(session, shop.id + 1000, Platform.SHOPIFY) is None
+
+
+def test_shop_row_is_kept_for_its_transaction_only(session):
+    shop, _ = make_shop(session)
+    row = load_shop_row(session, shop.id)
+    assert cached_shop_row(session, shop.id) is row
+    assert cached_shop_row(session, shop.id + 1) is None
+    assert orm_shop(session, row) is session.get(Shop, shop.id)
+    # Code about to change the shop drops the row, so later reads see the change.
+    assert cached_shop_row(session, shop.id) is None
+
+
+def test_inserted_object_has_the_database_defaults_and_no_unloaded_columns(session):
+    shop, _ = make_shop(session)
+    delivery = insert_or_none(session, InboundDelivery, dict(
+        shop_id=shop.id, delivery_id=unique("d"), topic="orders/paid", status=DeliveryStatus.FAILED,
+        received_at=NOW, attempts=1, body=b"{}", headers={}), conflict=["shop_id", "delivery_id"])
+    assert delivery is not None and delivery.id is not None
+    state = inspect(delivery)
+    assert state.persistent and not state.unloaded and not session.dirty
+    stored = session.execute(select(InboundDelivery.__table__).where(
+        InboundDelivery.id == delivery.id)).one()._asdict()
+    assert {key: getattr(delivery, key) for key in stored} == stored
+
+
+def test_insert_of_an_existing_key_returns_none(session):
+    shop, _ = make_shop(session)
+    values = dict(shop_id=shop.id, delivery_id=unique("d"), topic="orders/paid",
+                  status=DeliveryStatus.FAILED, received_at=NOW, attempts=1, body=b"{}", headers={})
+    assert insert_or_none(session, InboundDelivery, values, conflict=["shop_id", "delivery_id"])
+    assert insert_or_none(session, InboundDelivery, values, conflict=["shop_id", "delivery_id"]) is None
+
+
+def _account(session, shop: Shop) -> CustomerAccount:
+    account = CustomerAccount(shop_id=shop.id, platform_customer_id=unique("c"),
+                              email=normalise_email(f"{unique('e')}@example.com"), available=5,
+                              pending=0, lifetime=5, created_at=NOW, updated_at=NOW)
+    session.add(account)
+    session.flush()
+    return account
+
+
+def test_loaded_rows_reuse_the_object_the_session_holds(session):
+    shop, _ = make_shop(session)
+    account = _account(session, shop)
+    stmt = select(CustomerAccount.__table__).where(CustomerAccount.id == account.id)
+    assert load_rows(session, CustomerAccount, stmt, {}) == [account]
+
+
+def test_loaded_rows_become_persistent_objects(session):
+    shop, _ = make_shop(session)
+    account_id = _account(session, shop).id
+    session.expunge_all()
+    stmt = select(CustomerAccount.__table__).where(CustomerAccount.id == account_id)
+    [account] = load_rows(session, CustomerAccount, stmt, {})
+    assert inspect(account).persistent and not inspect(account).unloaded
+    assert session.get(CustomerAccount, account_id) is account
+    account.first_name = "Ada"
+    session.flush()
+    assert session.execute(select(CustomerAccount.first_name).where(
+        CustomerAccount.id == account_id)).scalar_one() == "Ada"
+
+
+def test_locking_an_account_reads_its_balances_afresh(session):
+    shop, _ = make_shop(session)
+    account = _account(session, shop)
+    session.execute(CustomerAccount.__table__.update().where(CustomerAccount.id == account.id)
+                    .values(available=42))
+    assert lock_account(session, account.id) is account
+    assert account.available == 42
+    assert not session.dirty
