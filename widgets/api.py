@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from loyalty_plugin.api.helpers import json_body
-from loyalty_plugin.db import get_session
+from loyalty_plugin.db import get_db, get_session
 from loyalty_plugin.errors import ErrorCode, Forbidden, NotFound, Unauthorized
 from loyalty_plugin.models import CustomerAccount, Shop, ShopStatus, WidgetSettings, utcnow
 from loyalty_plugin.schemas.rewards import RedemptionSchema
 from loyalty_plugin.services import storefront
 from loyalty_plugin.services.accounts import find_by_external_id
 from loyalty_plugin.services.referral_codes import referral_code_for, referral_link
+from loyalty_plugin.services.shop_cache import ShopCache
 from loyalty_plugin.services.widget_settings import shop_with_widget_settings
 
 from . import redeem
@@ -27,6 +28,7 @@ from .theme import accent_text_color, text_color_on
 bp = Blueprint("widget_api", __name__, url_prefix="/widget/v1/<int:shop_id>")
 
 CATALOG_KEY = "widget_catalog"
+SHOPS_KEY = "widget_shops"
 PUBLIC_MAX_AGE = 300
 PRIVATE_MAX_AGE = 20
 # Schemas hold no request state; building them is not free, so each is built once.
@@ -35,6 +37,7 @@ _GUEST = GuestSummarySchema()
 _CUSTOMER = CustomerSummarySchema()
 _ESTIMATE_QUERY = EstimateQuerySchema()
 _REDEEM = RedemptionSchema()  # the admin API's: one definition of a redemption request
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @bp.record_once
@@ -42,6 +45,8 @@ def _make_catalog_cache(state) -> None:
     # One per app: a test's app never sees another app's shops.
     state.app.extensions[CATALOG_KEY] = storefront.CatalogCache(
         ttl=state.app.config["LOYALTY_WIDGET_CATALOG_TTL"])
+    shops = state.app.extensions[SHOPS_KEY] = ShopCache(ttl=state.app.config["LOYALTY_WIDGET_SHOP_TTL"])
+    shops.watch(get_db(state.app).sessionmaker)
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,9 @@ def _pull_shop_id(_endpoint: str | None, values: dict | None) -> None:
 
 @bp.before_request
 def _load_shop() -> None:
-    found = shop_with_widget_settings(get_session(), g.widget_shop_id)
+    # Reads take the cached shop; a write (a redemption) reads it afresh in its own session.
+    found = (current_app.extensions[SHOPS_KEY].get(get_session(), g.widget_shop_id)
+             if request.method in _READS else shop_with_widget_settings(get_session(), g.widget_shop_id))
     if found is None or found[0].status is not ShopStatus.ACTIVE:
         raise NotFound("No such shop.", code=ErrorCode.SHOP_NOT_FOUND)
     shop, settings = found

@@ -131,6 +131,9 @@ def customer_view(session: Session, shop: Shop, account: CustomerAccount, now: d
                   cache: CatalogCache | None = None, activity_limit: int = 5,
                   codes_limit: int = 10) -> CustomerView:
     program = program_view(session, shop, cache)
+    if cache is not None and account.tier_id is not None and program.tier_name(account.tier_id) is None:
+        # A tier this worker has not seen yet (its shop's tiers_version may be cached too).
+        program = program_view(session, shop)
     status = tier_status(session, shop, account, now, tiers=program.tiers)
     # Plain columns, no entities: straight through the connection, past the ORM's machinery.
     activity = session.connection().execute(ACTIVITY, {"shop_id": shop.id, "account_id": account.id,
