@@ -22,7 +22,7 @@ from .assets import assets_version
 from .i18n import messages, resolve_locale
 from .identity import CUSTOMER_HEADER, DIGEST_HEADER, verified_customer
 from .origins import add_cors_headers, allowed_origins, origin_allowed
-from .schemas import ConfigSchema, CustomerSummarySchema, EstimateQuerySchema, GuestSummarySchema
+from .schemas import ConfigSchema, EstimateQuerySchema, GuestSummarySchema, dump_customer_summary
 from .theme import accent_text_color, text_color_on
 
 bp = Blueprint("widget_api", __name__, url_prefix="/widget/v1/<int:shop_id>")
@@ -34,7 +34,6 @@ PRIVATE_MAX_AGE = 20
 # Schemas hold no request state; building them is not free, so each is built once.
 _CONFIG = ConfigSchema()
 _GUEST = GuestSummarySchema()
-_CUSTOMER = CustomerSummarySchema()
 _ESTIMATE_QUERY = EstimateQuerySchema()
 _REDEEM = RedemptionSchema()  # the admin API's: one definition of a redemption request
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -141,7 +140,7 @@ def summary() -> Response:
     referral = _referral_link(g.widget.shop, account)
     if referral is not None:
         view = dataclasses.replace(view, referral=referral)
-    return _cached(_CUSTOMER.dump(view), private=True, max_age=PRIVATE_MAX_AGE)
+    return _cached(dump_customer_summary(view), private=True, max_age=PRIVATE_MAX_AGE)
 
 
 def _referral_link(shop: Shop, account: CustomerAccount) -> storefront.ReferralLink | None:
