@@ -89,16 +89,24 @@ def _catalog() -> storefront.CatalogCache:
     return current_app.extensions[CATALOG_KEY]
 
 
+def _customer_id() -> str | None:
+    """The signed-in customer's id; None for a guest; 401 for a bad signature."""
+    return verified_customer(request.headers.get(CUSTOMER_HEADER), request.headers.get(DIGEST_HEADER),
+                             g.widget.shop.widget_secret)
+
+
+def _unknown_customer() -> NotFound:
+    return NotFound("This customer has no points in this shop yet.", code=ErrorCode.CUSTOMER_NOT_FOUND)
+
+
 def _customer() -> CustomerAccount | None:
     """The signed-in customer's account; None for a guest; 401/404 for a bad or unknown one."""
-    customer_id = verified_customer(request.headers.get(CUSTOMER_HEADER),
-                                    request.headers.get(DIGEST_HEADER), g.widget.shop.widget_secret)
+    customer_id = _customer_id()
     if customer_id is None:
         return None
     account = find_by_external_id(get_session(), g.widget.shop.id, customer_id)
     if account is None:
-        raise NotFound("This customer has no points in this shop yet.",
-                       code=ErrorCode.CUSTOMER_NOT_FOUND)
+        raise _unknown_customer()
     return account
 
 
@@ -132,12 +140,14 @@ def config() -> Response:
 @bp.get("/summary")
 def summary() -> Response:
     session = get_session()
-    account = _customer()
-    if account is None:
+    customer_id = _customer_id()
+    if customer_id is None:
         program = storefront.program_view(session, g.widget.shop, _catalog())
         return _cached(_GUEST.dump(program), private=False, max_age=PUBLIC_MAX_AGE)
-    view = storefront.customer_view(session, g.widget.shop, account, utcnow(), cache=_catalog())
-    referral = _referral_link(g.widget.shop, account)
+    view = storefront.signed_in_view(session, g.widget.shop, customer_id, utcnow(), cache=_catalog())
+    if view is None:
+        raise _unknown_customer()
+    referral = _referral_link(g.widget.shop, view.account)
     if referral is not None:
         view = dataclasses.replace(view, referral=referral)
     return _cached(dump_customer_summary(view), private=True, max_age=PRIVATE_MAX_AGE)

@@ -8,21 +8,25 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
 from typing import Any
 
 __all__ = ["Blocker", "CatalogCache", "CodeView", "CustomerView", "ProgramView", "ReferralLink", "RewardOffer",
-           "customer_view", "estimate_points", "load_catalog", "program_view"]
+           "customer_view", "estimate_points", "load_catalog", "program_view", "signed_in_view"]
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from ..models import CodeStatus, CustomerAccount, LedgerEntry, Reward, RewardCode, RewardKind, Shop, Tier
+from ..models import (CodeStatus, CustomerAccount, LedgerEntry, Reward, RewardCode, RewardKind, Shop, Tier,
+                      TierBasis)
 from ..rules.earning import Amounts, earn_base, points_for
+from ..rules.tiers import current_window
+from .accounts import find_by_external_id
 from .catalog_cache import CatalogCache
-from .tiers import NO_MULTIPLIER, TierStatus, multiplier_for, tier_status
+from .tiers import NO_MULTIPLIER, TierStatus, multiplier_for, points_progress, tier_status
 
 MAX_REWARDS = 50
 # Codes a customer no longer needs to see: nothing was issued, the points came back.
@@ -127,14 +131,45 @@ def program_view(session: Session, shop: Shop, cache: CatalogCache | None = None
     return ProgramView(shop=shop, tiers=tiers, rewards=rewards)
 
 
-def customer_view(session: Session, shop: Shop, account: CustomerAccount, now: dt.datetime, *,
-                  cache: CatalogCache | None = None, activity_limit: int = 5,
-                  codes_limit: int = 10) -> CustomerView:
+@functools.cache
+def _account_and_progress(has_start: bool, has_end: bool) -> Select:
+    progress = points_progress(CustomerAccount.id, bindparam("start") if has_start else None,
+                               bindparam("end") if has_end else None).scalar_subquery()
+    return select(CustomerAccount, progress).where(
+        CustomerAccount.shop_id == bindparam("shop_id"),
+        CustomerAccount.platform_customer_id == bindparam("external_id"))
+
+
+def signed_in_view(session: Session, shop: Shop, external_id: str, now: dt.datetime, *,
+                   cache: CatalogCache | None = None) -> CustomerView | None:
+    """The standing of the shop's customer ``external_id``; None when the shop has no such customer.
+
+    On the points basis the account and its tier progress come in one statement.
+    """
     program = program_view(session, shop, cache)
+    if not program.tiers or shop.settings.tier_basis is not TierBasis.POINTS_EARNED:
+        account = find_by_external_id(session, shop.id, external_id)
+        return None if account is None else customer_view(session, shop, account, now, cache=cache,
+                                                          program=program)
+    window = current_window(shop.settings.tier_window, now, shop.timezone)
+    row = session.execute(_account_and_progress(window.start is not None, window.end is not None),
+                          {"shop_id": shop.id, "external_id": external_id, "start": window.start,
+                           "end": window.end}).first()
+    if row is None:
+        return None
+    account, amount = row
+    return customer_view(session, shop, account, now, cache=cache, program=program, progress=Decimal(amount))
+
+
+def customer_view(session: Session, shop: Shop, account: CustomerAccount, now: dt.datetime, *,
+                  cache: CatalogCache | None = None, activity_limit: int = 5, codes_limit: int = 10,
+                  program: ProgramView | None = None, progress: Decimal | None = None) -> CustomerView:
+    """``program`` and ``progress`` (in the current tier window): when the caller has read them."""
+    program = program or program_view(session, shop, cache)
     if cache is not None and account.tier_id is not None and program.tier_name(account.tier_id) is None:
         # A tier this worker has not seen yet (its shop's tiers_version may be cached too).
-        program = program_view(session, shop)
-    status = tier_status(session, shop, account, now, tiers=program.tiers)
+        program, progress = program_view(session, shop), None
+    status = tier_status(session, shop, account, now, tiers=program.tiers, amount=progress)
     # Plain columns, no entities: straight through the connection, past the ORM's machinery.
     activity = session.connection().execute(ACTIVITY, {"shop_id": shop.id, "account_id": account.id,
                                                        "limit": activity_limit}).all()
