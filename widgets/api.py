@@ -153,14 +153,19 @@ def summary() -> Response:
     return _cached(dump_customer_summary(view), private=True, max_age=PRIVATE_MAX_AGE)
 
 
-def _referral_link(shop: Shop, account: CustomerAccount) -> storefront.ReferralLink | None:
-    """The customer's link while the shop runs referrals; drawn on the first look, then kept."""
+def _referral_link(shop: Shop, account) -> storefront.ReferralLink | None:
+    """The customer's link while the shop runs referrals; drawn on the first look, then kept.
+
+    ``account``: a row with the account's ``id`` and ``referral_code``. Only the first
+    look writes; every later one reads the code with the rest of the account.
+    """
     if not shop.settings.referrals_enabled:
         return None
-    drawn = account.referral_code is None
-    code = referral_code_for(get_session(), account)
-    if drawn:
-        get_session().commit()
+    code = account.referral_code
+    if code is None:
+        session = get_session()
+        code = referral_code_for(session, session.get(CustomerAccount, account.id))
+        session.commit()
     return storefront.ReferralLink(code=code, link=referral_link(shop, code))
 
 

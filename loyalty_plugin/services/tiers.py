@@ -21,6 +21,7 @@ from ..models import (TIER_PROGRESS_KINDS, CodeOrigin, CustomerAccount, EntryKin
 from ..rules.tiers import (Level, Span, current_window, downgrade_target, next_level,
                            previous_window, qualifying_level, rank, status_expiry)
 from . import codes, ledger, outbox
+from .sql import fixed_values
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,8 @@ def points_progress(account_id, start=None, end=None) -> Select:
     so the storefront can read it beside the account in one prepared statement.
     """
     return select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
-        LedgerEntry.account_id == account_id, LedgerEntry.kind.in_(TIER_PROGRESS_KINDS),
+        LedgerEntry.account_id == account_id,
+        LedgerEntry.kind.in_(fixed_values(LedgerEntry.kind, TIER_PROGRESS_KINDS)),
         LedgerEntry.status == EntryStatus.AVAILABLE, *_between(LedgerEntry.matured_at, start, end))
 
 

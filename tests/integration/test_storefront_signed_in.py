@@ -58,7 +58,7 @@ def test_the_signed_in_view_stands_the_customer_where_the_tier_service_does(sess
 
     expected = tier_status(session, shop, find_by_external_id(session, shop.id, "c1"), now)
     assert view.tier == expected
-    assert view.account.platform_customer_id == "c1"
+    assert view.account.id == find_by_external_id(session, shop.id, "c1").id
 
 
 def test_the_points_basis_reads_account_and_progress_in_one_statement(session, shop, count_statements):
