@@ -140,7 +140,9 @@ ACCOUNT_COLUMNS = (CustomerAccount.id, CustomerAccount.first_name, CustomerAccou
 
 @functools.cache
 def _account_query(with_progress: bool, has_start: bool, has_end: bool) -> Select:
-    columns: list[Any] = list(ACCOUNT_COLUMNS)
+    # Most customers never redeemed: knowing it here spares the codes' statements.
+    columns: list[Any] = [*ACCOUNT_COLUMNS, select(RewardCode.id).where(
+        RewardCode.account_id == CustomerAccount.id, _SHOWN_CODE).exists().label("has_codes")]
     if with_progress:
         columns.append(points_progress(CustomerAccount.id, bindparam("start") if has_start else None,
                                        bindparam("end") if has_end else None)
@@ -153,8 +155,8 @@ def signed_in_view(session: Session, shop: Shop, external_id: str, now: dt.datet
                    cache: CatalogCache | None = None) -> CustomerView | None:
     """The standing of the shop's customer ``external_id``; None when the shop has no such customer.
 
-    The view's ``account`` is a row of ACCOUNT_COLUMNS. On the points basis the tier
-    progress comes in the same statement.
+    The view's ``account`` is a row of ACCOUNT_COLUMNS. Whether the customer has codes to
+    show, and on the points basis the tier progress, come in the same statement.
     """
     program = program_view(session, shop, cache)
     with_progress = bool(program.tiers) and shop.settings.tier_basis is TierBasis.POINTS_EARNED
@@ -165,13 +167,15 @@ def signed_in_view(session: Session, shop: Shop, external_id: str, now: dt.datet
     if row is None:
         return None
     return customer_view(session, shop, row, now, cache=cache, program=program,
-                         progress=Decimal(row.progress) if with_progress else None)
+                         progress=Decimal(row.progress) if with_progress else None, has_codes=row.has_codes)
 
 
 def customer_view(session: Session, shop: Shop, account: CustomerAccount | Row, now: dt.datetime, *,
                   cache: CatalogCache | None = None, activity_limit: int = 5, codes_limit: int = 10,
-                  program: ProgramView | None = None, progress: Decimal | None = None) -> CustomerView:
-    """``program`` and ``progress`` (in the current tier window): when the caller has read them."""
+                  program: ProgramView | None = None, progress: Decimal | None = None,
+                  has_codes: bool = True) -> CustomerView:
+    """``program``, ``progress`` (in the current tier window) and ``has_codes`` (False: the
+    customer has no code to show): when the caller has read them."""
     program = program or program_view(session, shop, cache)
     if cache is not None and account.tier_id is not None and program.tier_name(account.tier_id) is None:
         # A tier this worker has not seen yet (its shop's tiers_version may be cached too).
@@ -181,14 +185,16 @@ def customer_view(session: Session, shop: Shop, account: CustomerAccount | Row, 
     activity = session.connection().execute(ACTIVITY, {"shop_id": shop.id, "account_id": account.id,
                                                        "limit": activity_limit}).all()
     return CustomerView(program=program, account=account, tier=status,
-                        offers=_offers(session, program, account),
-                        codes=_codes(session, account, now, codes_limit), activity=activity)
+                        offers=_offers(session, program, account, has_codes),
+                        codes=_codes(session, account, now, codes_limit) if has_codes else [],
+                        activity=activity)
 
 
-def _offers(session: Session, program: ProgramView, account: CustomerAccount | Row) -> list[RewardOffer]:
+def _offers(session: Session, program: ProgramView, account: CustomerAccount | Row,
+            has_codes: bool) -> list[RewardOffer]:
     thresholds = {t.id: t.threshold for t in program.tiers}
     held = thresholds.get(account.tier_id) if account.tier_id is not None else None
-    used = _redemptions_by_reward(session, account) if any(
+    used = _redemptions_by_reward(session, account) if has_codes and any(
         r.per_customer_limit for r in program.rewards) else {}
     offers = []
     for reward in program.rewards:

@@ -8,13 +8,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import event
 
-from loyalty_plugin.models import TierBasis, TierWindow, utcnow
+from loyalty_plugin.models import CodeStatus, TierBasis, TierWindow, utcnow
 from loyalty_plugin.services import storefront
 from loyalty_plugin.services.accounts import find_by_external_id
 from loyalty_plugin.services.orders import apply_order_snapshot
 from loyalty_plugin.services.tiers import tier_status
 from tests.factories import make_order, make_shop
-from tests.widget_factories import make_tier
+from tests.widget_factories import make_code, make_reward, make_tier
 
 
 @pytest.fixture
@@ -68,9 +68,35 @@ def test_the_points_basis_reads_account_and_progress_in_one_statement(session, s
     with count_statements() as statements:
         view = storefront.signed_in_view(session, shop, "c1", now, cache=cache)
     assert view.tier.progress == 450
-    # The account with its progress, the activity, the codes: nothing else.
-    assert len(statements) == 3
+    # The account with its progress and whether it has codes, then the activity: nothing else.
+    assert len(statements) == 2 and view.codes == []
     assert "customer_accounts" in statements[0] and "sum(" in statements[0].lower()
+
+    make_code(session, shop, view.account.id, make_reward(session, shop), code="LOY-SHOWN2345")
+    with count_statements() as statements:
+        view = storefront.signed_in_view(session, shop, "c1", now, cache=cache)
+    assert len(statements) == 3 and [c.code for c in view.codes] == ["LOY-SHOWN2345"]
+
+
+def test_a_code_not_shown_is_not_read(session, shop, count_statements):
+    account = find_by_external_id(session, shop.id, "c1")
+    make_code(session, shop, account.id, make_reward(session, shop), code="LOY-FAILED23",
+              status=CodeStatus.FAILED)
+    with count_statements() as statements:
+        view = storefront.signed_in_view(session, shop, "c1", utcnow())
+    assert view.codes == [] and not any("reward_codes.code" in s for s in statements)
+
+
+def test_a_limited_reward_counts_the_customers_redemptions(session, shop):
+    account = find_by_external_id(session, shop.id, "c1")
+    limited = make_reward(session, shop, name="Once", points_cost=10, per_customer_limit=1)
+    make_reward(session, shop, name="Twice", points_cost=10, per_customer_limit=2)
+    assert {o.reward.name: o.blocked_by for o in storefront.signed_in_view(
+        session, shop, "c1", utcnow()).offers}["Once"] is None
+    make_code(session, shop, account.id, limited, code="LOY-ONCE2345")
+
+    blocked = {o.reward.name: o.blocked_by for o in storefront.signed_in_view(session, shop, "c1", utcnow()).offers}
+    assert blocked["Once"] is storefront.Blocker.LIMIT and blocked["Twice"] is None
 
 
 def test_an_unknown_customer_has_no_view(session, shop):
