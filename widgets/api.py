@@ -5,6 +5,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
+from sqlalchemy import Row
 
 from loyalty_plugin.api.helpers import json_body
 from loyalty_plugin.db import get_db, get_session
@@ -62,7 +63,7 @@ def _pull_shop_id(_endpoint: str | None, values: dict | None) -> None:
 
 @bp.before_request
 def _load_shop() -> None:
-    # Reads take the cached shop; a write (a redemption) reads it afresh in its own session.
+    # Reads take the cached shop; a write (a redemption) reads it afresh.
     found = (current_app.extensions[SHOPS_KEY].get(get_session(), g.widget_shop_id)
              if request.method in _READS else shop_with_widget_settings(get_session(), g.widget_shop_id))
     if found is None or found[0].status is not ShopStatus.ACTIVE:
@@ -153,7 +154,7 @@ def summary() -> Response:
     return _cached(dump_customer_summary(view), private=True, max_age=PRIVATE_MAX_AGE)
 
 
-def _referral_link(shop: Shop, account) -> storefront.ReferralLink | None:
+def _referral_link(shop: Shop, account: Row) -> storefront.ReferralLink | None:
     """The customer's link while the shop runs referrals; drawn on the first look, then kept.
 
     ``account``: a row with the account's ``id`` and ``referral_code``. Only the first
