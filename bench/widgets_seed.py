@@ -4,6 +4,11 @@ The shop, tiers, rewards and widget settings go through the service's own code;
 customers, ledger entries and codes are bulk SQL (``generate_series``), shaped
 as the service writes them: three earn lots per customer, cached balances equal
 to the ledger, a tier for those whose points reached one, a code for every fifth.
+
+The shop runs referrals, as the demo and real shops do, so every summary shows
+the customer's referral link. Nine customers in ten already have their referral
+code (they have opened the panel before); the tenth draws it on their first
+summary in the run, the one write a storefront read may do.
 """
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from loyalty_plugin.app import create_app
 from loyalty_plugin.db import get_db
 from loyalty_plugin.migrate import upgrade
 from loyalty_plugin.models import Platform, Reward, RewardKind, Shop, utcnow
+from loyalty_plugin.rules.referrals import CODE_ALPHABET, CODE_LENGTH
 from loyalty_plugin.services import tier_catalog
 from loyalty_plugin.services.shops import create_shop
 from loyalty_plugin.services.widget_settings import update_widget_settings
@@ -63,6 +69,15 @@ SELECT a.shop_id, a.id, :reward, 'BENCH-' || a.id, 'issued', 'admin', 'fixed_amo
 FROM customer_accounts AS a WHERE a.shop_id = :shop AND a.id % 5 = 0
 """
 
+# The account id written in the referral codes' alphabet: unique per account, as drawn codes are.
+REFERRAL_CODES = """
+UPDATE customer_accounts AS a SET referral_code = (
+    SELECT string_agg(substr(:alphabet, ((a.id / power(:base, k)::bigint) % :base)::int + 1, 1), ''
+                      ORDER BY k DESC)
+    FROM generate_series(0, :length - 1) AS k)
+WHERE a.shop_id = :shop AND a.id % 10 <> 0
+"""
+
 
 def seed(url: str, *, customers: int, origin: str) -> tuple[int, str]:
     """Seed the benchmark database (once); returns the shop's id and widget secret."""
@@ -77,6 +92,7 @@ def seed(url: str, *, customers: int, origin: str) -> tuple[int, str]:
                 return shop.id, shop.widget_secret
             now = utcnow()
             shop = create_shop(session, platform=Platform.SHOPIFY, domain=DOMAIN, now=now).shop
+            shop.settings.referrals_enabled, shop.settings.referral_points = True, 500
             update_widget_settings(session, shop, {"storefront_origins": [origin]}, now)
             silver = tier_catalog.create_tier(session, shop, dict(
                 name="Silver", threshold=Decimal("300"), multiplier=Decimal("1.25"),
@@ -96,8 +112,9 @@ def seed(url: str, *, customers: int, origin: str) -> tuple[int, str]:
             session.flush()
             params = {"shop": shop.id, "customers": customers, "gold": 700, "silver": 300,
                       "gold_id": gold.id, "silver_id": silver.id, "reward": rewards[1].id,
-                      "tiers_version": shop.settings.tiers_version}
-            for statement in (CUSTOMERS, ENTRIES, BALANCES, TIERS, CODES):
+                      "tiers_version": shop.settings.tiers_version, "alphabet": CODE_ALPHABET,
+                      "base": len(CODE_ALPHABET), "length": CODE_LENGTH}
+            for statement in (CUSTOMERS, ENTRIES, BALANCES, TIERS, CODES, REFERRAL_CODES):
                 session.execute(text(statement), params)
             shop_id, secret = shop.id, shop.widget_secret
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:

@@ -43,6 +43,9 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "WIDGET_REDEEM_WINDOW": (60, int),
     # Seconds a worker keeps a shop's tiers and rewards for the storefront (public data).
     "WIDGET_CATALOG_TTL": (30.0, float),
+    # Seconds a worker keeps a shop and its settings for storefront reads; this worker's own
+    # changes show at once, another worker's within this time.
+    "WIDGET_SHOP_TTL": (5.0, float),
     # The dashboard's session cookie is sent over HTTPS only; false only for plain-http development.
     "COOKIE_SECURE": (True, _flag),
     # Hours a dashboard sign-in lasts.

@@ -5,15 +5,17 @@ import dataclasses
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
+from sqlalchemy import Row
 
 from loyalty_plugin.api.helpers import json_body
-from loyalty_plugin.db import get_session
+from loyalty_plugin.db import get_db, get_session
 from loyalty_plugin.errors import ErrorCode, Forbidden, NotFound, Unauthorized
 from loyalty_plugin.models import CustomerAccount, Shop, ShopStatus, WidgetSettings, utcnow
 from loyalty_plugin.schemas.rewards import RedemptionSchema
 from loyalty_plugin.services import storefront
 from loyalty_plugin.services.accounts import find_by_external_id
 from loyalty_plugin.services.referral_codes import referral_code_for, referral_link
+from loyalty_plugin.services.shop_cache import ShopCache
 from loyalty_plugin.services.widget_settings import shop_with_widget_settings
 
 from . import redeem
@@ -21,20 +23,21 @@ from .assets import assets_version
 from .i18n import messages, resolve_locale
 from .identity import CUSTOMER_HEADER, DIGEST_HEADER, verified_customer
 from .origins import add_cors_headers, allowed_origins, origin_allowed
-from .schemas import ConfigSchema, CustomerSummarySchema, EstimateQuerySchema, GuestSummarySchema
+from .schemas import ConfigSchema, EstimateQuerySchema, GuestSummarySchema, dump_customer_summary
 from .theme import accent_text_color, text_color_on
 
 bp = Blueprint("widget_api", __name__, url_prefix="/widget/v1/<int:shop_id>")
 
 CATALOG_KEY = "widget_catalog"
+SHOPS_KEY = "widget_shops"
 PUBLIC_MAX_AGE = 300
 PRIVATE_MAX_AGE = 20
 # Schemas hold no request state; building them is not free, so each is built once.
 _CONFIG = ConfigSchema()
 _GUEST = GuestSummarySchema()
-_CUSTOMER = CustomerSummarySchema()
 _ESTIMATE_QUERY = EstimateQuerySchema()
 _REDEEM = RedemptionSchema()  # the admin API's: one definition of a redemption request
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @bp.record_once
@@ -42,6 +45,8 @@ def _make_catalog_cache(state) -> None:
     # One per app: a test's app never sees another app's shops.
     state.app.extensions[CATALOG_KEY] = storefront.CatalogCache(
         ttl=state.app.config["LOYALTY_WIDGET_CATALOG_TTL"])
+    shops = state.app.extensions[SHOPS_KEY] = ShopCache(ttl=state.app.config["LOYALTY_WIDGET_SHOP_TTL"])
+    shops.watch(get_db(state.app).sessionmaker)
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,9 @@ def _pull_shop_id(_endpoint: str | None, values: dict | None) -> None:
 
 @bp.before_request
 def _load_shop() -> None:
-    found = shop_with_widget_settings(get_session(), g.widget_shop_id)
+    # Reads take the cached shop; a write (a redemption) reads it afresh.
+    found = (current_app.extensions[SHOPS_KEY].get(get_session(), g.widget_shop_id)
+             if request.method in _READS else shop_with_widget_settings(get_session(), g.widget_shop_id))
     if found is None or found[0].status is not ShopStatus.ACTIVE:
         raise NotFound("No such shop.", code=ErrorCode.SHOP_NOT_FOUND)
     shop, settings = found
@@ -83,16 +90,24 @@ def _catalog() -> storefront.CatalogCache:
     return current_app.extensions[CATALOG_KEY]
 
 
+def _customer_id() -> str | None:
+    """The signed-in customer's id; None for a guest; 401 for a bad signature."""
+    return verified_customer(request.headers.get(CUSTOMER_HEADER), request.headers.get(DIGEST_HEADER),
+                             g.widget.shop.widget_secret)
+
+
+def _unknown_customer() -> NotFound:
+    return NotFound("This customer has no points in this shop yet.", code=ErrorCode.CUSTOMER_NOT_FOUND)
+
+
 def _customer() -> CustomerAccount | None:
     """The signed-in customer's account; None for a guest; 401/404 for a bad or unknown one."""
-    customer_id = verified_customer(request.headers.get(CUSTOMER_HEADER),
-                                    request.headers.get(DIGEST_HEADER), g.widget.shop.widget_secret)
+    customer_id = _customer_id()
     if customer_id is None:
         return None
     account = find_by_external_id(get_session(), g.widget.shop.id, customer_id)
     if account is None:
-        raise NotFound("This customer has no points in this shop yet.",
-                       code=ErrorCode.CUSTOMER_NOT_FOUND)
+        raise _unknown_customer()
     return account
 
 
@@ -126,25 +141,32 @@ def config() -> Response:
 @bp.get("/summary")
 def summary() -> Response:
     session = get_session()
-    account = _customer()
-    if account is None:
+    customer_id = _customer_id()
+    if customer_id is None:
         program = storefront.program_view(session, g.widget.shop, _catalog())
         return _cached(_GUEST.dump(program), private=False, max_age=PUBLIC_MAX_AGE)
-    view = storefront.customer_view(session, g.widget.shop, account, utcnow(), cache=_catalog())
-    referral = _referral_link(g.widget.shop, account)
+    view = storefront.signed_in_view(session, g.widget.shop, customer_id, utcnow(), cache=_catalog())
+    if view is None:
+        raise _unknown_customer()
+    referral = _referral_link(g.widget.shop, view.account)
     if referral is not None:
         view = dataclasses.replace(view, referral=referral)
-    return _cached(_CUSTOMER.dump(view), private=True, max_age=PRIVATE_MAX_AGE)
+    return _cached(dump_customer_summary(view), private=True, max_age=PRIVATE_MAX_AGE)
 
 
-def _referral_link(shop: Shop, account: CustomerAccount) -> storefront.ReferralLink | None:
-    """The customer's link while the shop runs referrals; drawn on the first look, then kept."""
+def _referral_link(shop: Shop, account: Row) -> storefront.ReferralLink | None:
+    """The customer's link while the shop runs referrals; drawn on the first look, then kept.
+
+    ``account``: a row with the account's ``id`` and ``referral_code``. Only the first
+    look writes; every later one reads the code with the rest of the account.
+    """
     if not shop.settings.referrals_enabled:
         return None
-    drawn = account.referral_code is None
-    code = referral_code_for(get_session(), account)
-    if drawn:
-        get_session().commit()
+    code = account.referral_code
+    if code is None:
+        session = get_session()
+        code = referral_code_for(session, session.get(CustomerAccount, account.id))
+        session.commit()
     return storefront.ReferralLink(code=code, link=referral_link(shop, code))
 
 

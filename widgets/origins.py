@@ -5,6 +5,7 @@ responses never allow credentials, and an origin is echoed only when allowed.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from flask import Response
@@ -25,17 +26,23 @@ def _origin_or_none(value: str) -> str | None:
         return None
 
 
-def allowed_origins(shop: Shop, settings: WidgetSettings, extra: Iterable[str] = ()) -> set[str]:
+def allowed_origins(shop: Shop, settings: WidgetSettings, extra: Iterable[str] = ()) -> frozenset[str]:
     """``https://<shop domain>``, the shop's configured origins, and ``extra`` (the service's own)."""
-    candidates = [f"https://{shop.domain}", *(settings.storefront_origins or []), *extra]
-    return {origin for origin in map(_origin_or_none, candidates) if origin}
+    return _normalised((f"https://{shop.domain}", *(settings.storefront_origins or []), *extra))
 
 
-def origin_allowed(origin: str | None, allowed: set[str]) -> bool:
+@functools.lru_cache(maxsize=1024)
+def _normalised(candidates: tuple[str, ...]) -> frozenset[str]:
+    # Every widget request asks; the answer changes only with the shop's settings.
+    return frozenset(origin for origin in map(_origin_or_none, candidates) if origin)
+
+
+def origin_allowed(origin: str | None, allowed: frozenset[str]) -> bool:
     """A request without an Origin header is not a cross-origin browser call: CORS is moot."""
     if origin is None:
         return True
-    return _origin_or_none(origin) in allowed
+    # Browsers send origins normalised already: the exact match spares the parse.
+    return origin in allowed or _origin_or_none(origin) in allowed
 
 
 def add_cors_headers(response: Response, origin: str, *, preflight: bool) -> None:

@@ -1,6 +1,8 @@
 """Tiers, the tier program and a customer's tier standing, as the admin API shows them."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from marshmallow import Schema, fields, validate
 
 from ..models import DowngradePolicy, TierBasis, TierChangeReason, TierWindow
@@ -9,14 +11,19 @@ MAX_THRESHOLD = 10 ** 12
 MAX_BONUS = 1_000_000_000
 
 
+def amount_text(value: Decimal | None) -> str | None:
+    """A decimal as a string without the storage scale's trailing zeros: "500", "1.25"."""
+    if value is None:
+        return None
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 class Amount(fields.Decimal):
     """A decimal as a string without the storage scale's trailing zeros: "500", "1.25"."""
 
     def _serialize(self, value, attr, obj, **kwargs):
-        if value is None:
-            return None
-        text = format(value, "f")
-        return text.rstrip("0").rstrip(".") if "." in text else text
+        return amount_text(value)
 
 
 class TierSchema(Schema):

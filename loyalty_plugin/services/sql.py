@@ -1,9 +1,10 @@
-"""Statements that differ by dialect."""
+"""Statement helpers: statements that differ by dialect, and pieces of statements built once."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, bindparam
+from sqlalchemy import ColumnElement, bindparam, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -94,3 +95,12 @@ def load_rows(session: Session, model: type[M], stmt: Any, params: dict[str, Any
                 set_committed_value(obj, name, value)
         objects.append(obj)
     return objects
+
+
+def fixed_values(column: Any, values: Iterable[Any]) -> list[ColumnElement[Any]]:
+    """A constant list for ``column.in_()``, one bound value each.
+
+    Given plain values, ``in_()`` makes one "expanding" parameter that SQLAlchemy
+    rewrites on every execution; a hot statement built once should not pay that.
+    """
+    return [literal(value, column.type) for value in sorted(values)]

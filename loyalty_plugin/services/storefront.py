@@ -8,25 +8,30 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
 from typing import Any
 
 __all__ = ["Blocker", "CatalogCache", "CodeView", "CustomerView", "ProgramView", "ReferralLink", "RewardOffer",
-           "customer_view", "estimate_points", "load_catalog", "program_view"]
+           "customer_view", "estimate_points", "load_catalog", "program_view", "signed_in_view"]
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from ..models import CodeStatus, CustomerAccount, LedgerEntry, Reward, RewardCode, RewardKind, Shop, Tier
+from ..models import (CodeStatus, CustomerAccount, LedgerEntry, Reward, RewardCode, RewardKind, Shop, Tier,
+                      TierBasis)
 from ..rules.earning import Amounts, earn_base, points_for
+from ..rules.tiers import current_window
 from .catalog_cache import CatalogCache
-from .tiers import NO_MULTIPLIER, TierStatus, multiplier_for, tier_status
+from .sql import fixed_values
+from .tiers import NO_MULTIPLIER, TierStatus, multiplier_for, points_progress, tier_status
 
 MAX_REWARDS = 50
 # Codes a customer no longer needs to see: nothing was issued, the points came back.
 HIDDEN_CODE_STATUSES = (CodeStatus.FAILED, CodeStatus.CANCELLED)
+_SHOWN_CODE = RewardCode.status.not_in(fixed_values(RewardCode.status, HIDDEN_CODE_STATUSES))
 
 
 class Blocker(str, enum.Enum):
@@ -84,7 +89,7 @@ class ReferralLink:
 @dataclass(frozen=True)
 class CustomerView:
     program: ProgramView
-    account: CustomerAccount
+    account: CustomerAccount | Row  # the entity, or a row of ACCOUNT_COLUMNS
     tier: TierStatus
     offers: list[RewardOffer]
     codes: list[CodeView]
@@ -106,12 +111,10 @@ ACTIVITY = (select(LedgerEntry.kind, LedgerEntry.points, LedgerEntry.status, Led
 CODES = (select(RewardCode.code, Reward.name, RewardCode.status, RewardCode.kind, RewardCode.value,
                 RewardCode.min_order_subtotal, RewardCode.points_spent, RewardCode.expires_at)
          .join(Reward, Reward.id == RewardCode.reward_id)
-         .where(RewardCode.account_id == bindparam("account_id"),
-                RewardCode.status.not_in(HIDDEN_CODE_STATUSES))
+         .where(RewardCode.account_id == bindparam("account_id"), _SHOWN_CODE)
          .order_by(RewardCode.id.desc()).limit(bindparam("limit")))
 REDEMPTIONS_BY_REWARD = (select(RewardCode.reward_id, func.count())
-                         .where(RewardCode.account_id == bindparam("account_id"),
-                                RewardCode.status.not_in(HIDDEN_CODE_STATUSES))
+                         .where(RewardCode.account_id == bindparam("account_id"), _SHOWN_CODE)
                          .group_by(RewardCode.reward_id))
 
 
@@ -127,23 +130,71 @@ def program_view(session: Session, shop: Shop, cache: CatalogCache | None = None
     return ProgramView(shop=shop, tiers=tiers, rewards=rewards)
 
 
-def customer_view(session: Session, shop: Shop, account: CustomerAccount, now: dt.datetime, *,
-                  cache: CatalogCache | None = None, activity_limit: int = 5,
-                  codes_limit: int = 10) -> CustomerView:
+# What the storefront shows of an account and needs to stand it in its tier: plain
+# columns, past the ORM (a signed-in summary needs no entity; drawing a referral code loads one).
+ACCOUNT_COLUMNS = (CustomerAccount.id, CustomerAccount.first_name, CustomerAccount.available,
+                   CustomerAccount.pending, CustomerAccount.lifetime, CustomerAccount.tier_id,
+                   CustomerAccount.tier_since, CustomerAccount.tier_expires_at,
+                   CustomerAccount.referral_code)
+
+
+@functools.cache
+def _account_query(with_progress: bool, has_start: bool, has_end: bool) -> Select:
+    # Most customers never redeemed: knowing it here spares the codes' statements.
+    columns: list[Any] = [*ACCOUNT_COLUMNS, select(RewardCode.id).where(
+        RewardCode.account_id == CustomerAccount.id, _SHOWN_CODE).exists().label("has_codes")]
+    if with_progress:
+        columns.append(points_progress(CustomerAccount.id, bindparam("start") if has_start else None,
+                                       bindparam("end") if has_end else None)
+                       .scalar_subquery().label("progress"))
+    return select(*columns).where(CustomerAccount.shop_id == bindparam("shop_id"),
+                                  CustomerAccount.platform_customer_id == bindparam("external_id"))
+
+
+def signed_in_view(session: Session, shop: Shop, external_id: str, now: dt.datetime, *,
+                   cache: CatalogCache | None = None) -> CustomerView | None:
+    """The standing of the shop's customer ``external_id``; None when the shop has no such customer.
+
+    The view's ``account`` is a row of ACCOUNT_COLUMNS. Whether the customer has codes to
+    show, and on the points basis the tier progress, come in the same statement.
+    """
     program = program_view(session, shop, cache)
-    status = tier_status(session, shop, account, now, tiers=program.tiers)
+    with_progress = bool(program.tiers) and shop.settings.tier_basis is TierBasis.POINTS_EARNED
+    window = current_window(shop.settings.tier_window, now, shop.timezone)
+    row = session.connection().execute(
+        _account_query(with_progress, window.start is not None, window.end is not None),
+        {"shop_id": shop.id, "external_id": external_id, "start": window.start, "end": window.end}).first()
+    if row is None:
+        return None
+    return customer_view(session, shop, row, now, cache=cache, program=program,
+                         progress=Decimal(row.progress) if with_progress else None, has_codes=row.has_codes)
+
+
+def customer_view(session: Session, shop: Shop, account: CustomerAccount | Row, now: dt.datetime, *,
+                  cache: CatalogCache | None = None, activity_limit: int = 5, codes_limit: int = 10,
+                  program: ProgramView | None = None, progress: Decimal | None = None,
+                  has_codes: bool = True) -> CustomerView:
+    """``program``, ``progress`` (in the current tier window) and ``has_codes`` (False: the
+    customer has no code to show): when the caller has read them."""
+    program = program or program_view(session, shop, cache)
+    if cache is not None and account.tier_id is not None and program.tier_name(account.tier_id) is None:
+        # A tier this worker has not seen yet (its shop's tiers_version may be cached too).
+        program, progress = program_view(session, shop), None
+    status = tier_status(session, shop, account, now, tiers=program.tiers, amount=progress)
     # Plain columns, no entities: straight through the connection, past the ORM's machinery.
     activity = session.connection().execute(ACTIVITY, {"shop_id": shop.id, "account_id": account.id,
                                                        "limit": activity_limit}).all()
     return CustomerView(program=program, account=account, tier=status,
-                        offers=_offers(session, program, account),
-                        codes=_codes(session, account, now, codes_limit), activity=activity)
+                        offers=_offers(session, program, account, has_codes),
+                        codes=_codes(session, account, now, codes_limit) if has_codes else [],
+                        activity=activity)
 
 
-def _offers(session: Session, program: ProgramView, account: CustomerAccount) -> list[RewardOffer]:
+def _offers(session: Session, program: ProgramView, account: CustomerAccount | Row,
+            has_codes: bool) -> list[RewardOffer]:
     thresholds = {t.id: t.threshold for t in program.tiers}
     held = thresholds.get(account.tier_id) if account.tier_id is not None else None
-    used = _redemptions_by_reward(session, account) if any(
+    used = _redemptions_by_reward(session, account) if has_codes and any(
         r.per_customer_limit for r in program.rewards) else {}
     offers = []
     for reward in program.rewards:
@@ -164,12 +215,12 @@ def _offers(session: Session, program: ProgramView, account: CustomerAccount) ->
     return offers
 
 
-def _redemptions_by_reward(session: Session, account: CustomerAccount) -> dict[int, int]:
+def _redemptions_by_reward(session: Session, account: CustomerAccount | Row) -> dict[int, int]:
     rows = session.connection().execute(REDEMPTIONS_BY_REWARD, {"account_id": account.id}).all()
     return {reward_id: count for reward_id, count in rows}
 
 
-def _codes(session: Session, account: CustomerAccount, now: dt.datetime, limit: int) -> list[CodeView]:
+def _codes(session: Session, account: CustomerAccount | Row, now: dt.datetime, limit: int) -> list[CodeView]:
     rows = session.connection().execute(CODES, {"account_id": account.id, "limit": limit}).all()
     return [CodeView(code=code, reward_name=name,
                      status=CodeStatus.EXPIRED if status is CodeStatus.ISSUED and expires_at <= now

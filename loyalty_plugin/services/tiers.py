@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import (TIER_PROGRESS_KINDS, CodeOrigin, CustomerAccount, EntryKind, EntrySource,
@@ -21,6 +21,7 @@ from ..models import (TIER_PROGRESS_KINDS, CodeOrigin, CustomerAccount, EntryKin
 from ..rules.tiers import (Level, Span, current_window, downgrade_target, next_level,
                            previous_window, qualifying_level, rank, status_expiry)
 from . import codes, ledger, outbox
+from .sql import fixed_values
 
 log = logging.getLogger(__name__)
 
@@ -52,24 +53,36 @@ def _holders(account_id: int):
         or_(CustomerAccount.id == account_id, CustomerAccount.merged_into_id == account_id))
 
 
-def _within(column, span: Span):
+def _between(column, start, end):
     conditions = []
-    if span.start is not None:
-        conditions.append(column >= span.start)
-    if span.end is not None:
-        conditions.append(column < span.end)
+    if start is not None:
+        conditions.append(column >= start)
+    if end is not None:
+        conditions.append(column < end)
     return conditions
+
+
+def _within(column, span: Span):
+    return _between(column, span.start, span.end)
+
+
+def points_progress(account_id, start=None, end=None) -> Select:
+    """The points that count toward a tier between ``start`` and ``end``, as a query.
+
+    Each argument may be a value or a SQL expression (a column, a bound parameter),
+    so the storefront can read it beside the account in one prepared statement.
+    """
+    return select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
+        LedgerEntry.account_id == account_id,
+        LedgerEntry.kind.in_(fixed_values(LedgerEntry.kind, TIER_PROGRESS_KINDS)),
+        LedgerEntry.status == EntryStatus.AVAILABLE, *_between(LedgerEntry.matured_at, start, end))
 
 
 def progress(session: Session, shop: Shop, account_id: int, span: Span) -> Decimal:
     """What counts toward a tier within ``span``; pending points and orders do not count yet."""
     basis = shop.settings.tier_basis
     if basis is TierBasis.POINTS_EARNED:
-        total = session.execute(select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
-            LedgerEntry.account_id == account_id, LedgerEntry.kind.in_(TIER_PROGRESS_KINDS),
-            LedgerEntry.status == EntryStatus.AVAILABLE,
-            *_within(LedgerEntry.matured_at, span))).scalar_one()
-        return Decimal(total)
+        return Decimal(session.execute(points_progress(account_id, span.start, span.end)).scalar_one())
     earn = LedgerEntry.__table__.alias("earn")
     orders = (select(Order.earn_base, Order.refunded_base)
               .join(earn, earn.c.id == Order.earn_entry_id)
@@ -231,12 +244,14 @@ class TierStatus:
 
 
 def tier_status(session: Session, shop: Shop, account: CustomerAccount, now: dt.datetime, *,
-                tiers: list[Tier] | None = None) -> TierStatus:
-    """``tiers``: the shop's active tiers, when the caller has read them already."""
+                tiers: list[Tier] | None = None, amount: Decimal | None = None) -> TierStatus:
+    """``tiers``: the shop's active tiers, and ``amount``: the progress in the current window,
+    when the caller has read them already."""
     tiers = active_tiers(session, shop.id) if tiers is None else tiers
     settings = shop.settings
     window = current_window(settings.tier_window, now, shop.timezone)
-    amount = progress(session, shop, account.id, window) if tiers else Decimal("0")
+    if amount is None:
+        amount = progress(session, shop, account.id, window) if tiers else Decimal("0")
     held = next((t for t in tiers if t.id == account.tier_id), None)
     upcoming = next_level(levels_of(tiers), held.id if held else None, amount)
     return TierStatus(

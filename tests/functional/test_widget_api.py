@@ -162,3 +162,24 @@ def test_the_referral_link_is_shown_to_the_signed_in_customer_while_referrals_ru
     assert first == {"code": code, "link": f"https://{program.domain}/?ref={code}"}
     # Drawn once and kept: the same link on every later look, the same as the admin API's.
     assert summary(client, program, signed(program, "c1")).json["referral"] == first
+
+
+def test_a_customer_with_a_referral_code_is_read_without_a_write(client, session, engine, program):
+    from sqlalchemy import event
+
+    program.settings.referrals_enabled = True
+    session.commit()
+    first = summary(client, program, signed(program, "c1")).json["referral"]  # draws the code
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement.lstrip().split(None, 1)[0].upper())
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        again = summary(client, program, signed(program, "c1")).json["referral"]
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert again == first
+    # Only reads (the test's savepoint around the request aside): no UPDATE, no INSERT.
+    assert "SELECT" in statements and set(statements) <= {"SELECT", "SAVEPOINT", "ROLLBACK", "RELEASE"}
