@@ -35,6 +35,8 @@ class LedgerEntrySchema(Schema):
     source = fields.Function(lambda e: e.source.value)
     source_ref = fields.String()
     reason = fields.String(allow_none=True)
+    actor = fields.String(allow_none=True, metadata={
+        "description": "Who made a manual entry: \"API key <name>\" or the dashboard user's email."})
     base_amount = fields.Decimal(as_string=True, allow_none=True)
     rate = fields.Decimal(as_string=True, allow_none=True)
     multiplier = fields.Decimal(as_string=True, allow_none=True)
