@@ -64,3 +64,11 @@ class AdjustmentResultSchema(Schema):
 class CustomerQuerySchema(PageQuerySchema):
     q = fields.String(load_default=None, validate=validate.Length(min=1, max=320), metadata={
         "description": "An exact external id, the start of an email, or part of a name."})
+
+
+class PreviewQuerySchema(Schema):
+    """Whom the dashboard's widget preview shows: a customer found by ``preview_q`` (as in
+    the customer search), or the one picked by account id; neither is the guest view."""
+
+    preview_q = fields.String(load_default=None, validate=validate.Length(min=1, max=320))
+    customer = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**63 - 1))
