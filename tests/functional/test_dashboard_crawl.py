@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from loyalty_plugin.models import CustomerAccount, Reward, RewardKind, utcnow
+from loyalty_plugin.models import CustomerAccount, Reward, RewardKind, WebhookEndpoint, utcnow
 from loyalty_plugin.services import tier_catalog
 from loyalty_plugin.services.orders import apply_order_snapshot
 from tests.dashboard_support import csrf_of, dashboard_client, make_user, sign_in
@@ -47,11 +47,16 @@ def seeded(app, session):
     reward = Reward(shop_id=shop.id, name="$5 off", kind=RewardKind.FIXED_AMOUNT, points_cost=500,
                     value=5)
     session.add(reward)
+    endpoint = WebhookEndpoint(shop_id=shop.id, url="https://hooks.shop.example/x", secret="whsec_x",
+                               event_types=["points.earned"], active=True, created_at=utcnow(),
+                               updated_at=utcnow())
+    session.add(endpoint)
     session.commit()
     account = session.execute(select(CustomerAccount).where(CustomerAccount.shop_id == shop.id)).scalar_one()
     client = dashboard_client(app)
     sign_in(client, shop)
-    ids = {"account_id": str(account.id), "tier_id": str(tier.id), "reward_id": str(reward.id)}
+    ids = {"account_id": str(account.id), "tier_id": str(tier.id), "reward_id": str(reward.id),
+           "endpoint_id": str(endpoint.id)}
     return client, ids
 
 
