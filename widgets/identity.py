@@ -7,20 +7,18 @@ browser, so a shopper cannot sign another customer's id.
 """
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 
 from loyalty_plugin.errors import ErrorCode, Unauthorized
+from loyalty_plugin.rules.identity import customer_digest
 
 CUSTOMER_HEADER = "X-Loyalty-Customer"
 DIGEST_HEADER = "X-Loyalty-Digest"
 MAX_CUSTOMER_ID = 64  # the width of customer_accounts.platform_customer_id
 _DIGEST = re.compile(r"^[0-9a-fA-F]{64}$")
 
-
-def customer_digest(customer_id: str, secret: str) -> str:
-    return hmac.new(secret.encode(), customer_id.encode(), hashlib.sha256).hexdigest()
+__all__ = ["CUSTOMER_HEADER", "DIGEST_HEADER", "customer_digest", "verified_customer"]
 
 
 def verified_customer(customer_id: str | None, digest: str | None, secret: str) -> str | None:

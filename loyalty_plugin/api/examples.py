@@ -9,7 +9,7 @@ CUSTOMER = {"external_id": "207119551", "email": "bob.norman@example.com", "firs
 
 LEDGER_ENTRY = {"id": 9182, "kind": "earn", "points": 100, "status": "pending", "created_at": WHEN,
                 "matures_at": "2026-12-04T10:00:00+00:00", "expires_at": None, "source": "order",
-                "source_ref": "5000000123", "reason": None, "base_amount": "100.00", "rate": "1",
+                "source_ref": "5000000123", "reason": None, "actor": None, "base_amount": "100.00", "rate": "1",
                 "multiplier": "1", "rule_version": 3}
 
 TIER = {"id": 2, "name": "Gold", "threshold": "500", "multiplier": "1.5", "entry_bonus_points": 200,

@@ -1,6 +1,9 @@
 """Signing in (password or one-time link) and signing out."""
 from __future__ import annotations
 
+import re
+from urllib.parse import unquote, urlsplit
+
 from flask import Blueprint, current_app, redirect, request, session, url_for
 from sqlalchemy import select
 
@@ -15,6 +18,9 @@ from .pages import page
 bp = Blueprint("auth", __name__)
 
 WRONG = "The shop, email or password is wrong."
+# /admin or a path under it, in the printable ASCII a URL is made of.
+NEXT_PATH = re.compile(r"/admin(?:/[A-Za-z0-9\-._~%!$&'()*+,;=:@/?]*)?")
+MAX_NEXT = 2000
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -99,7 +105,12 @@ def count_attempt(shops: list[Shop], email: str) -> None:
 
 
 def safe_next(value: str | None) -> str | None:
-    """Only a dashboard path on this site: never another host."""
-    if value and value.startswith("/admin") and not value.startswith("//") and "\\" not in value:
-        return value
-    return None
+    """Only a dashboard path on this site: never another host, never a path that climbs out
+    of ``/admin`` (browsers resolve ``..`` and ``%2e%2e`` before they ask), never a control
+    character (a header can't hold one)."""
+    if not value or len(value) > MAX_NEXT or not NEXT_PATH.fullmatch(value):
+        return None
+    path = urlsplit(value).path
+    if "//" in path or any(unquote(segment) in (".", "..") for segment in path.split("/")):
+        return None
+    return value

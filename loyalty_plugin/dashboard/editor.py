@@ -56,7 +56,7 @@ def rules_form_for(shop: Shop) -> Form:
 
 def render_program(*, tier_form: Form | None = None, program_form: Form | None = None,
                    reward_form: Form | None = None, rules_form: Form | None = None,
-                   status: int = 200) -> Response:
+                   preview: dict | None = None, status: int = 200) -> Response:
     shop = current_shop()
     settings = shop.settings
     tiers = get_session().execute(select(Tier).where(Tier.shop_id == shop.id, Tier.archived_at.is_(None))
@@ -70,4 +70,5 @@ def render_program(*, tier_form: Form | None = None, program_form: Form | None =
                 tier_form=tier_form or Form(values=dict(NEW_TIER)),
                 reward_form=reward_form or Form(values=dict(NEW_REWARD)),
                 program_form=program_form, rules_form=rules_form or rules_form_for(shop),
-                program_choices=PROGRAM_CHOICES, rule_choices=RULE_CHOICES, kinds=REWARD_KINDS, number=number)
+                program_choices=PROGRAM_CHOICES, rule_choices=RULE_CHOICES, kinds=REWARD_KINDS, number=number,
+                preview=preview or {"q": "", "matches": None, "account": None})

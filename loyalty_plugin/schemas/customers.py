@@ -35,6 +35,8 @@ class LedgerEntrySchema(Schema):
     source = fields.Function(lambda e: e.source.value)
     source_ref = fields.String()
     reason = fields.String(allow_none=True)
+    actor = fields.String(allow_none=True, metadata={
+        "description": "Who made a manual entry: \"API key <name>\" or the dashboard user's email."})
     base_amount = fields.Decimal(as_string=True, allow_none=True)
     rate = fields.Decimal(as_string=True, allow_none=True)
     multiplier = fields.Decimal(as_string=True, allow_none=True)
@@ -62,3 +64,11 @@ class AdjustmentResultSchema(Schema):
 class CustomerQuerySchema(PageQuerySchema):
     q = fields.String(load_default=None, validate=validate.Length(min=1, max=320), metadata={
         "description": "An exact external id, the start of an email, or part of a name."})
+
+
+class PreviewQuerySchema(Schema):
+    """Whom the dashboard's widget preview shows: a customer found by ``preview_q`` (as in
+    the customer search), or the one picked by account id; neither is the guest view."""
+
+    preview_q = fields.String(load_default=None, validate=validate.Length(min=1, max=320))
+    customer = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**63 - 1))

@@ -23,7 +23,7 @@ from ..models import CustomerAccount, LedgerEntry, Order, Tier
 CUSTOMER_COLUMNS = ("account_id", "external_id", "email", "first_name", "last_name", "available",
                     "pending", "lifetime", "tier", "created_at")
 LEDGER_COLUMNS = ("entry_id", "created_at", "account_id", "external_id", "kind", "status", "points",
-                  "source", "source_ref", "order_id", "reason", "expires_at")
+                  "source", "source_ref", "order_id", "reason", "actor", "expires_at")
 FETCH_SIZE = 1000
 ROWS_PER_CHUNK = 500
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -46,7 +46,8 @@ def ledger_rows(session: Session, shop_id: int) -> Iterator[Sequence[Any]]:
     stmt = (select(LedgerEntry.id, LedgerEntry.created_at, LedgerEntry.account_id,
                    CustomerAccount.platform_customer_id, LedgerEntry.kind, LedgerEntry.status,
                    LedgerEntry.points, LedgerEntry.source, LedgerEntry.source_ref,
-                   Order.platform_order_id, LedgerEntry.reason, LedgerEntry.expires_at)
+                   Order.platform_order_id, LedgerEntry.reason, LedgerEntry.actor,
+                   LedgerEntry.expires_at)
             .join(CustomerAccount, CustomerAccount.id == LedgerEntry.account_id)
             .outerjoin(Order, Order.id == LedgerEntry.order_id)
             .where(LedgerEntry.shop_id == shop_id)

@@ -103,3 +103,18 @@ def test_the_program_editor_previews_the_storefront_widget(page, site, owner):
     frame.locator(".lw-launcher").click()
     frame.locator(".lw-panel").wait_for(state="visible")
     assert page.errors == []
+
+
+def test_the_preview_shows_a_picked_customers_signed_in_panel(page, site, owner):
+    sign_in(page, site)
+    page.goto(f"{site.api}/admin/program")
+    page.fill("#preview_q", site.demo.customer_id)
+    page.click("#preview-search button[type=submit]")
+    page.click("#preview-matches a")
+    frame = page.frame_locator("#preview")
+    frame.locator(".lw-launcher").wait_for(state="visible", timeout=10_000)
+    frame.locator(".lw-launcher").click()
+    frame.locator(".lw-balance").wait_for(state="visible")
+    assert "Ada" in frame.locator(".lw-greeting").inner_text()
+    assert frame.locator(".lw-balance .lw-big").first.inner_text().replace(",", "").isdigit()
+    assert page.evaluate("() => window.__cspViolations") == [] and page.errors == []

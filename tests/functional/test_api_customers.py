@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
+from sqlalchemy import select
 
-from loyalty_plugin.models import ApiKeyScope, utcnow
+from loyalty_plugin.models import ApiKeyScope, CustomerAccount, utcnow
 from loyalty_plugin.services.api_keys import create_api_key
 from loyalty_plugin.services.orders import apply_order_snapshot
+from tests.dashboard_support import dashboard_client, make_user, post, sign_in
 from tests.factories import make_order, make_shop
 
 
@@ -94,6 +97,28 @@ def test_adjustment_credits_and_debits(client, shop_and_key):
                            json={"points": -50, "reason": "Correction"})
     assert response.status_code == 201
     assert response.json["customer"]["points"]["available"] == 0
+
+
+def test_activity_says_who_made_each_manual_entry(app, client, session, shop_and_key):
+    shop, key = shop_and_key
+    named = create_api_key(session, shop.id, name="Zapier", now=utcnow())
+    session.commit()
+    made = client.post("/api/v1/customers/c1/adjustments", headers=auth(named),
+                       json={"points": 3, "reason": "Survey"})
+    assert made.status_code == 201 and made.json["entry"]["actor"] == "API key Zapier"
+    make_user(session, shop, email="ops@example.com")
+    browser = dashboard_client(app)
+    sign_in(browser, shop, email="ops@example.com")
+    account_id = session.execute(select(CustomerAccount.id).where(
+        CustomerAccount.shop_id == shop.id, CustomerAccount.platform_customer_id == "c1")).scalar_one()
+    detail = f"/admin/customers/{account_id}"
+    token = re.search(r'name="form_token" value="([0-9a-f]+)"', browser.get(detail).get_data(as_text=True))
+    assert post(browser, f"{detail}/adjustments", {"points": "-2", "reason": "Typo",
+                                                   "form_token": token.group(1)}, page=detail).status_code == 303
+
+    items = client.get("/api/v1/customers/c1/activity", headers=auth(key)).json["items"]
+    assert [(e["kind"], e["points"], e["actor"]) for e in items] == [
+        ("adjustment", -2, "ops@example.com"), ("adjustment", 3, "API key Zapier"), ("earn", 42, None)]
 
 
 def test_debit_beyond_balance_is_422_and_changes_nothing(client, shop_and_key):

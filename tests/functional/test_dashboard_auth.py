@@ -160,3 +160,49 @@ def test_cli_creates_a_user_and_prints_a_link(app, session, shop):
     assert "staff@example.com" in client.get("/admin/").get_data(as_text=True)
     unknown = runner.invoke(args=["admin", "link", "--shop", "999999"])
     assert unknown.exit_code == 1 and "No shop with id 999999" in unknown.output
+
+
+def test_signing_in_starts_a_new_session_and_a_new_form_token(client, session, shop):
+    make_user(session, shop)
+    before = csrf_of(client)
+    planted = client.get_cookie("loyalty_dashboard", path="/admin").value
+    sign_in(client, shop)
+    after = csrf_of(client, "/admin/")
+    assert after != before
+    assert client.get_cookie("loyalty_dashboard", path="/admin").value != planted
+    # A token (or cookie) an attacker obtained before the sign-in is worth nothing after it.
+    assert client.post("/admin/sign-out", data={"csrf_token": before}).status_code == 403
+    fixed = dashboard_client(client.application)
+    fixed.set_cookie("loyalty_dashboard", planted, path="/admin", domain=HOST)
+    assert fixed.get("/admin/").status_code == 302
+
+
+@pytest.mark.parametrize("target", [
+    "https://evil.example/", "//evil.example/admin", "/\\evil.example", "/admin\\@evil.example",
+    "http:/admin", "/admin\r\nSet-Cookie: x=1", "/admin\n", "javascript:alert(1)", " /admin",
+    "/admin/../../evil", "/admin/%2e%2e/evil", "/admin/.%2E/%2e/evil", "/administrator",
+    "/admin" + "x" * 5000, "/admin/" + "x" * 5000, "/admin/é"])
+def test_next_never_leaves_the_dashboard(client, session, shop, target):
+    make_user(session, shop)
+    response = client.post("/admin/sign-in", data={
+        "shop": str(shop.id), "email": "owner@example.com", "password": PASSWORD, "next": target,
+        "csrf_token": csrf_of(client)})
+    assert response.status_code == 303
+    location = response.headers["Location"]
+    assert location.startswith("/admin/") and "\n" not in location and "\r" not in location
+    assert "evil" not in location and ".." not in location
+    assert len(location) < 2100
+
+
+def test_a_link_cannot_be_replayed_even_by_the_browser_that_used_it(client, session, shop):
+    link = create_link(session, shop, None, utcnow())
+    session.commit()
+    path = f"/admin/link/{link.token}"
+    assert client.post(path, data={"csrf_token": csrf_of(client, path)}).status_code == 303
+    assert post(client, "/admin/sign-out").status_code == 303
+    again = client.post(path, data={"csrf_token": csrf_of(client)})
+    assert again.status_code == 400
+    assert client.get("/admin/").status_code == 302
+    # A token of the right shape that was never issued is refused the same way.
+    forged = f"/admin/link/{link.token[:-4]}abcd"
+    assert client.post(forged, data={"csrf_token": csrf_of(client)}).status_code == 400

@@ -4,9 +4,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from loyalty_plugin.models import Reward, Tier
+from loyalty_plugin.dashboard.program import PREVIEW_POLICY
+from loyalty_plugin.models import CustomerAccount, Reward, Tier, utcnow
+from loyalty_plugin.rules.identity import customer_digest
+from loyalty_plugin.services.orders import apply_order_snapshot
 from tests.dashboard_support import dashboard_client, make_user, post, sign_in
-from tests.factories import make_shop
+from tests.factories import make_order, make_shop
 
 PROGRAM = "/admin/program"
 
@@ -163,3 +166,48 @@ def test_bad_earning_rules_change_nothing(client, session, shop, overrides, fiel
     assert f'<p class="error" id="e-{next(iter(overrides))}">{field_error}</p>' in page
     session.refresh(shop.settings)
     assert shop.settings.rule_version == 1 and shop.settings.pending_days == 0
+
+
+def test_the_preview_shows_a_picked_customer_signed_in_without_the_secret(app, client, session, shop):
+    apply_order_snapshot(session, shop, make_order("p1", customer_id="c-77", email="ann@example.com",
+                                                   items="30"), utcnow())
+    apply_order_snapshot(session, shop, make_order("p2", customer_id=None, email="guest@example.com",
+                                                   items="5"), utcnow())
+    session.commit()
+    ann = session.execute(select(CustomerAccount).where(CustomerAccount.platform_customer_id == "c-77")).scalar_one()
+    guest = session.execute(select(CustomerAccount).where(CustomerAccount.email == "guest@example.com")).scalar_one()
+
+    found = client.get(PROGRAM, query_string={"preview_q": "ann@"}).get_data(as_text=True)
+    assert f'href="/admin/program?customer={ann.id}#preview"' in found
+    picked = client.get(PROGRAM, query_string={"customer": ann.id}).get_data(as_text=True)
+    assert f'src="/admin/program/preview?customer={ann.id}"' in picked and "Actions in it are real" in picked
+
+    preview = client.get("/admin/program/preview", query_string={"customer": ann.id})
+    html = preview.get_data(as_text=True)
+    digest = customer_digest("c-77", shop.widget_secret)
+    assert f'data-customer-id="c-77" data-customer-digest="{digest}"' in html
+    assert shop.widget_secret not in html and shop.widget_secret not in str(preview.headers)
+    assert preview.headers["Content-Security-Policy"] == PREVIEW_POLICY
+    assert preview.headers["Cache-Control"] == "no-store" and preview.headers["Referrer-Policy"] == "no-referrer"
+    # The digest is the one the storefront widget API accepts for that customer.
+    widget = app.test_client().get(f"/widget/v1/{shop.id}/summary", headers={
+        "X-Loyalty-Customer": "c-77", "X-Loyalty-Digest": digest})
+    assert widget.status_code == 200, widget.get_data(as_text=True)
+
+    assert client.get("/admin/program/preview", query_string={"customer": guest.id}).status_code == 422
+    assert client.get("/admin/program/preview", query_string={"customer": "x"}).status_code == 400
+
+
+def test_only_a_signed_in_owner_of_the_shop_can_preview_its_customers(app, client, session, shop):
+    other, _ = make_shop(session)
+    apply_order_snapshot(session, other, make_order("q1", customer_id="c-88", items="30"), utcnow())
+    session.commit()
+    theirs = session.execute(select(CustomerAccount).where(CustomerAccount.shop_id == other.id)).scalar_one()
+    refused = client.get("/admin/program/preview", query_string={"customer": theirs.id})
+    assert refused.status_code == 404
+    assert customer_digest("c-88", other.widget_secret) not in refused.get_data(as_text=True)
+    assert client.get(PROGRAM, query_string={"customer": theirs.id}).status_code == 404
+    assert "No customer matches." in client.get(PROGRAM, query_string={"preview_q": "c-88"}).get_data(as_text=True)
+    stranger = dashboard_client(app)
+    answer = stranger.get("/admin/program/preview", query_string={"customer": theirs.id})
+    assert answer.status_code == 302 and "data-customer-digest" not in answer.get_data(as_text=True)

@@ -27,7 +27,8 @@ def seeded(session):
                                                        first_name="=HYPERLINK(\"http://x\")",
                                                        last_name="+SUM(A1)"), now)
     ledger.credit(session, risky.id, kind=EntryKind.ADJUSTMENT, points=80, source=EntrySource.API,
-                  source_ref="@ref", key="k1", now=now, reason="@cmd|' /C calc'!A0")
+                  source_ref="@ref", key="k1", now=now, reason="@cmd|' /C calc'!A0",
+                  actor="API key Zapier")
     ledger.debit(session, risky.id, kind=EntryKind.ADJUSTMENT, points=30, source=EntrySource.API,
                  source_ref="r2", key="k2", now=now, shortfall=ledger.Shortfall.FAIL, reason="-fix")
     apply_order_snapshot(session, shop, make_order("9001", customer_id="-42", email="ann@example.com",
@@ -63,6 +64,7 @@ def test_ledger_export_is_the_shops_entries_in_order_with_their_orders(client, s
         ("adjustment", "80", ""), ("adjustment", "-30", ""), ("earn", "20", "9001")]
     assert rows[0]["reason"] == "'@cmd|' /C calc'!A0" and rows[0]["source_ref"] == "'@ref"
     assert rows[1]["reason"] == "'-fix"
+    assert [r["actor"] for r in rows] == ["API key Zapier", "", ""]
     assert all(r["external_id"] == "'-42" for r in rows)
     assert "other shop" not in response.get_data(as_text=True)
 
