@@ -5,6 +5,7 @@ import re
 
 from loyalty_plugin.models import utcnow
 from loyalty_plugin.services.dashboard_users import create_user
+from tests.factories import make_shop
 
 PASSWORD = "correct horse battery"
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -41,3 +42,16 @@ def sign_in(client, shop, email: str = "owner@example.com", password: str = PASS
 def post(client, path: str, data: dict | None = None, *, page: str = "/admin/", **kwargs):
     """A form POST carrying the session's CSRF token, read from ``page``."""
     return client.post(path, data={**(data or {}), "csrf_token": csrf_of(client, page)}, **kwargs)
+
+
+def shop_with_owner(session):
+    """A shop whose owner can sign in with ``PASSWORD``."""
+    shop, _ = make_shop(session)
+    make_user(session, shop)
+    return shop
+
+
+def signed_in_client(app, shop):
+    client = dashboard_client(app)
+    sign_in(client, shop)
+    return client

@@ -7,13 +7,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from loyalty_plugin.models import CodeStatus, CustomerAccount, EntryKind, LedgerEntry, Platform, utcnow
+from loyalty_plugin.models import CustomerAccount, EntryKind, LedgerEntry, Platform, utcnow
 from loyalty_plugin.providers.native import NativeProvider
 from loyalty_plugin.services.ledger import verify_balances
 from loyalty_plugin.services.orders import apply_order_snapshot
 from loyalty_plugin.services.tier_catalog import create_tier
 from tests.conftest import make_test_app
-from tests.dashboard_support import csrf_of, dashboard_client, make_user, post, sign_in
+from tests.dashboard_support import make_user, post, signed_in_client
 from tests.factories import make_order, make_reward, make_shop
 
 
@@ -42,9 +42,7 @@ def shop(session):
 
 @pytest.fixture
 def client(app, shop):
-    client = dashboard_client(app)
-    sign_in(client, shop)
-    return client
+    return signed_in_client(app, shop)
 
 
 def account(session, external_id: str) -> CustomerAccount:

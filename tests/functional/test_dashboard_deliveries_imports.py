@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from loyalty_plugin.models import EntryKind, ImportBatch, ImportStatus, InboundDelivery, LedgerEntry
 from loyalty_plugin.services.accounts import find_by_external_id
-from tests.dashboard_support import dashboard_client, make_user, post, sign_in
-from tests.factories import make_shop, post_shopify, shopify_order
+from tests.dashboard_support import post, shop_with_owner, signed_in_client
+from tests.factories import post_shopify, shopify_order
 
 IMPORT = "/admin/import"
 GOOD_CSV = (b"external_id,email,first_name,last_name,points,birthday\n"
@@ -24,16 +24,12 @@ BAD_CSV = (b"external_id,email,points\n"
 
 @pytest.fixture
 def shop(session):
-    shop, _ = make_shop(session)
-    make_user(session, shop)
-    return shop
+    return shop_with_owner(session)
 
 
 @pytest.fixture
 def client(app, shop):
-    client = dashboard_client(app)
-    sign_in(client, shop)
-    return client
+    return signed_in_client(app, shop)
 
 
 def upload(client, content: bytes, name: str = "customers.csv"):

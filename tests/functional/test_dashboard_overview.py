@@ -9,7 +9,7 @@ from loyalty_plugin.models import Platform, utcnow
 from loyalty_plugin.providers.native import NativeProvider
 from loyalty_plugin.services.orders import apply_order_snapshot
 from tests.conftest import make_test_app
-from tests.dashboard_support import dashboard_client, make_user, sign_in
+from tests.dashboard_support import make_user, signed_in_client
 from tests.factories import make_order, make_reward, make_shop
 
 
@@ -37,9 +37,7 @@ def shop(app, session):
 
 @pytest.fixture
 def client(app, shop):
-    client = dashboard_client(app)
-    sign_in(client, shop)
-    return client
+    return signed_in_client(app, shop)
 
 
 def test_overview_shows_the_ranges_numbers_and_a_chart(client):

@@ -8,7 +8,7 @@ from loyalty_plugin.dashboard.program import PREVIEW_POLICY
 from loyalty_plugin.models import CustomerAccount, Reward, Tier, utcnow
 from loyalty_plugin.rules.identity import customer_digest
 from loyalty_plugin.services.orders import apply_order_snapshot
-from tests.dashboard_support import dashboard_client, make_user, post, sign_in
+from tests.dashboard_support import dashboard_client, post, shop_with_owner, signed_in_client
 from tests.factories import make_order, make_shop
 
 PROGRAM = "/admin/program"
@@ -16,16 +16,12 @@ PROGRAM = "/admin/program"
 
 @pytest.fixture
 def shop(session):
-    shop, _ = make_shop(session)
-    make_user(session, shop)
-    return shop
+    return shop_with_owner(session)
 
 
 @pytest.fixture
 def client(app, shop):
-    client = dashboard_client(app)
-    sign_in(client, shop)
-    return client
+    return signed_in_client(app, shop)
 
 
 def tier_form(**overrides) -> dict:

@@ -12,7 +12,7 @@ from loyalty_plugin.models import (ApiKey, EmailSettings, EventType, ExpiryPolic
 from loyalty_plugin.services.api_keys import authenticate
 from loyalty_plugin.services.fanout import fan_out
 from loyalty_plugin.services.outbox import emit
-from tests.dashboard_support import csrf_of, dashboard_client, make_user, post, sign_in
+from tests.dashboard_support import csrf_of, post, shop_with_owner, signed_in_client
 from tests.factories import make_shop
 
 KEYS, HOOKS, SETTINGS = "/admin/api-keys", "/admin/webhooks", "/admin/settings"
@@ -20,16 +20,12 @@ KEYS, HOOKS, SETTINGS = "/admin/api-keys", "/admin/webhooks", "/admin/settings"
 
 @pytest.fixture
 def shop(session):
-    shop, _ = make_shop(session)
-    make_user(session, shop)
-    return shop
+    return shop_with_owner(session)
 
 
 @pytest.fixture
 def client(app, shop):
-    client = dashboard_client(app)
-    sign_in(client, shop)
-    return client
+    return signed_in_client(app, shop)
 
 
 def error_of(html: str, field: str) -> str:
