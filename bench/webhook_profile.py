@@ -201,6 +201,7 @@ class Target:
     app: Callable
     counter: Counter
     rounds: list[Round]
+    expect: bytes = b'"processed"'  # in every answer's body, or the run is refused
 
 
 def run_round(target: Target, environs: list[dict], database: str,
@@ -212,7 +213,7 @@ def run_round(target: Target, environs: list[dict], database: str,
         profiler.enable()
     for environ in environs:
         status, body = call(target.app, environ)
-        if not status.startswith("200") or b'"processed"' not in body:
+        if not status.startswith("200") or target.expect not in body:
             raise wb.BenchError(f"{target.name}: {status} {body[:300]!r}")
     if profiler is not None:
         profiler.disable()
@@ -298,13 +299,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-recreate", dest="recreate", action="store_false",
                    help="do not drop and recreate the database; upgrade and use it as it is")
     p.add_argument("--secret", default="bench-webhook-secret", help="the shop's webhook secret")
+    add_profile_arguments(p)
+    p.add_argument("--show-statements", action="store_true",
+                   help="print the SQL the service ran for the counted delivery")
+    return p
+
+
+def add_profile_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", metavar="FILE", help="also write the service's cProfile stats here")
     p.add_argument("--top", type=int, default=0,
                    help="print the service's N costliest functions (cProfile; slows the service)")
     p.add_argument("--sort", default="tottime", help="pstats sort key for --top (tottime, cumulative)")
-    p.add_argument("--show-statements", action="store_true",
-                   help="print the SQL the service ran for the counted delivery")
-    return p
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -35,7 +35,6 @@ import random
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -88,32 +87,8 @@ class Requests:
         return out
 
 
-@dataclass
-class Target:
-    name: str
-    app: Callable
-    counter: wp.Counter
-    rounds: list[wp.Round]
-    expect: bytes
-
-
-def run_round(target: Target, environs: list[dict], database: str,
-              profiler: cProfile.Profile | None = None) -> wp.Round:
-    before_counts = target.counter.snapshot()
-    before_pg = wb._cpu_snapshot(None, database)
-    wall, cpu = time.perf_counter(), time.process_time()
-    if profiler is not None:
-        profiler.enable()
-    for environ in environs:
-        status, body = wp.call(target.app, environ)
-        if not status.startswith("200") or target.expect not in body:
-            raise wb.BenchError(f"{target.name}: {status} {body[:300]!r}")
-    if profiler is not None:
-        profiler.disable()
-    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    after_pg = wb._cpu_snapshot(None, database)
-    counts = tuple(a - b for a, b in zip(target.counter.snapshot(), before_counts))
-    return wp.Round(len(environs), cpu, wall, wb._cpu_share(before_pg, after_pg)["postgres_s"], counts)
+Target = wp.Target
+run_round = wp.run_round
 
 
 def _flask_target(name: str, make: Callable) -> Target:
@@ -192,10 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--database-url", default=bw.DEFAULT_DB_URL, help="SQLAlchemy URL of the database")
     p.add_argument("--no-recreate", dest="recreate", action="store_false",
                    help="do not drop and recreate the database (it is seeded again only if empty)")
-    p.add_argument("--profile", metavar="FILE", help="also write the service's cProfile stats here")
-    p.add_argument("--top", type=int, default=0,
-                   help="print the service's N costliest functions (cProfile; slows the service)")
-    p.add_argument("--sort", default="tottime", help="pstats sort key for --top (tottime, cumulative)")
+    wp.add_profile_arguments(p)
     p.add_argument("--show-statements", action="store_true",
                    help="print the SQL the service ran for one summary")
     return p
