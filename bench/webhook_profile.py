@@ -5,7 +5,7 @@ Run from the repository root with the project's virtualenv::
 
     python bench/webhook_profile.py                     # 600 deliveries per target, 3 rounds
     python bench/webhook_profile.py -n 2000 --rounds 5 --payload full
-    python bench/webhook_profile.py --profile /tmp/hot.prof --top 40   # where the service's time goes
+    python bench/webhook_profile.py --profile hot.prof --top 40   # where the service's time goes
 
 ``bench/webhooks.py`` (wrk against gunicorn) is the official measure, but its
 orders/s mean something only on a quiet machine. This script measures what does

@@ -5,7 +5,7 @@ Run from the repository root with the project's virtualenv::
 
     python bench/widget_profile.py                       # 3 rounds of 1000 per target
     python bench/widget_profile.py -n 3000 --rounds 5 --targets ceiling,service,wsgi
-    python bench/widget_profile.py --targets service --top 40 --profile /tmp/hot.prof
+    python bench/widget_profile.py --targets service --top 40 --profile hot.prof
     python bench/widget_profile.py --show-statements     # the SQL one summary runs
 
 ``bench/widgets.py`` (wrk against gunicorn) is the official measure, but its

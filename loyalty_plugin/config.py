@@ -46,8 +46,8 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     # Seconds a worker keeps a shop and its settings for storefront reads; this worker's own
     # changes show at once, another worker's within this time.
     "WIDGET_SHOP_TTL": (5.0, float),
-    # The dashboard's session cookie is sent over HTTPS only; false only for plain-http development.
-    "COOKIE_SECURE": (True, _flag),
+    # The dashboard's session cookie is sent over HTTPS only; unset: when PUBLIC_URL is https.
+    "COOKIE_SECURE": (None, _flag),
     # Hours a dashboard sign-in lasts.
     "DASHBOARD_SESSION_HOURS": (12, int),
     # Dashboard sign-in attempts per shop and email (and per shop and address) per window.
@@ -81,9 +81,38 @@ def load_config(
     if not config[ENV_PREFIX + "DATABASE_URL"]:
         config[ENV_PREFIX + "DATABASE_URL"] = "sqlite:///" + os.path.join(instance_path, "loyalty.db")
     if not config[ENV_PREFIX + "SECRET_KEY"]:
-        # A per-process key only signs short-lived things; production sets its own.
-        config[ENV_PREFIX + "SECRET_KEY"] = secrets.token_hex(32)
-        # Nothing may be encrypted at rest with a key the next process will not have.
+        # Every worker of this instance must sign sessions and forms with the same key, so a
+        # generated one is kept in the instance folder; production sets its own.
+        config[ENV_PREFIX + "SECRET_KEY"] = instance_secret(instance_path)
+        # Nothing is encrypted at rest with a key that lies beside the data it would protect.
         config[ENV_PREFIX + "SECRET_KEY_GENERATED"] = True
+    if config[ENV_PREFIX + "COOKIE_SECURE"] is None:
+        config[ENV_PREFIX + "COOKIE_SECURE"] = str(config[ENV_PREFIX + "PUBLIC_URL"]).startswith("https://")
     config.update(overrides)
     return config
+
+
+SECRET_FILE = "secret_key"
+
+
+def instance_secret(instance_path: str) -> str:
+    """The instance's generated secret key, made once, readable by its owner only.
+
+    Written to a private file first and linked into place, so workers starting together
+    all read the one key that won, never a half-written file.
+    """
+    path = os.path.join(instance_path, SECRET_FILE)
+    if not os.path.exists(path):
+        os.makedirs(instance_path, exist_ok=True)
+        draft = f"{path}.{os.getpid()}.{secrets.token_hex(4)}"
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            out.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(draft)
+    with open(path) as source:
+        return source.read().strip()

@@ -15,7 +15,7 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import CustomerAccount, LedgerEntry, Order, Tier
@@ -53,6 +53,18 @@ def ledger_rows(session: Session, shop_id: int) -> Iterator[Sequence[Any]]:
             .where(LedgerEntry.shop_id == shop_id)
             .order_by(LedgerEntry.id))
     yield from session.execute(stmt.execution_options(yield_per=FETCH_SIZE))
+
+
+def customer_count(session: Session, shop_id: int) -> int:
+    """How many rows ``customer_rows`` gives, for a progress bar."""
+    return session.execute(select(func.count()).select_from(CustomerAccount).where(
+        CustomerAccount.shop_id == shop_id, CustomerAccount.merged_into_id.is_(None))).scalar_one()
+
+
+def ledger_count(session: Session, shop_id: int) -> int:
+    """How many rows ``ledger_rows`` gives, for a progress bar."""
+    return session.execute(select(func.count()).select_from(LedgerEntry).where(
+        LedgerEntry.shop_id == shop_id)).scalar_one()
 
 
 def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]],

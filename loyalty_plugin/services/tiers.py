@@ -197,7 +197,7 @@ def _grant_entry_reward(session: Session, shop: Shop, account: CustomerAccount, 
     """A code for the tier's catalog reward, once per window like the bonus.
 
     Recorded PENDING here, in the promotion's transaction; the codes job creates it
-    on the platform after commit (``issuing.due_codes``).
+    on the platform after commit (``issuing.stale_pending``).
     """
     if tier.entry_reward_id is None or _given_this_window(
             session, shop, account, tier, TierChange.entry_code_id, now):

@@ -98,7 +98,7 @@ def test_bad_values_are_refused_naming_the_field(session, field, value, message)
 
 def test_secrets_never_reach_the_log(session, caplog):
     shop, _ = make_shop(session)
-    with caplog.at_level(logging.DEBUG):
+    with caplog.at_level(logging.DEBUG, logger="loyalty_plugin"):
         _set(session, shop.id, access_token=TOKEN, secret_key="sk_test_abcdef")
         get_credentials(session, shop.id, BOX)
     assert "access_token" in caplog.text

@@ -10,11 +10,12 @@ from sqlalchemy import select
 from loyalty_plugin.errors import ProviderRejected, ProviderUnavailable
 from loyalty_plugin.jobs.codes import settle_stale_codes
 from loyalty_plugin.models import (CodeOrigin, CodeStatus, EventType, LedgerEntry, OutboundEvent,
-                                   RewardCode, RewardKind, TierChange, TierWindow)
+                                   RewardCode, RewardKind, TierChange, TierWindow, utcnow)
 from loyalty_plugin.services import ledger, redemptions, tier_catalog
 from loyalty_plugin.services.orders import apply_order_snapshot, apply_refund
 from loyalty_plugin.services.rewards import archive_reward
-from tests.factories import make_order, make_refund, make_reward, make_shop
+from tests.factories import (make_order, make_refund, make_reward, make_shop, post_shopify,
+                             shopify_order)
 from tests.providers import RecordingProvider
 
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.timezone.utc)
@@ -170,3 +171,17 @@ def test_a_gift_does_not_use_up_the_customers_redemptions_of_that_reward(session
                                lease=dt.timedelta(minutes=1))
 
     assert step.code.origin is CodeOrigin.REDEMPTION and step.code.points_spent == 300
+
+
+def test_a_promotion_by_a_shopify_webhook_grants_the_code_and_the_job_issues_it(
+        database, session, client, shop, reward, silver):
+    # Through the HTTP pipeline, where the shop reaches the tier rules as a plain row.
+    response = post_shopify(client, shop, "orders/paid", shopify_order(subtotal="600.00"))
+    assert response.status_code == 200, response.json
+    (code,) = codes_of(session, shop)
+    assert (code.status, code.origin, code.provider) == (CodeStatus.PENDING, CodeOrigin.TIER_ENTRY,
+                                                         "shopify")
+    provider = RecordingProvider()
+    assert settle_stale_codes(database, utcnow(), timeout=1, factory=provider.factory) == (1, 0)
+    (code,) = codes_of(session, shop)
+    assert code.status is CodeStatus.ISSUED and len(provider.calls) == 1
