@@ -116,8 +116,8 @@ def _report_batch(batch: ImportBatch, as_json: bool, *, resumed: bool = False,
                + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in data.items()
                            if k not in ("batch_id", "shop_id", "status")) + ".")
     if birthdays:
-        click.echo(f"{birthdays} birthdays were checked but not stored: accounts have no birthday "
-                   "yet.", err=True)
+        click.echo(f"{birthdays} birthdays were checked but not stored: set them with "
+                   "PUT /api/v1/customers/<external_id>/birthday.", err=True)
 
 
 def _report_problems(check: FileCheck, as_json: bool) -> None:
