@@ -60,7 +60,7 @@ def import_customers(path: Path, shop_id: int, dry_run: bool, chunk_size: int, a
         hint = (f" Batch {run.batch_id} can be resumed by running the same command again, or "
                 f"reverted with `loyalty import revert {run.batch_id}`." if run.batch_id else "")
         raise click.ClickException(exc.message + hint) from None
-    _report_batch(run.batch(), as_json, resumed=run.resumed, birthdays=check.birthdays)
+    _report_batch(run.batch(), as_json, resumed=run.resumed)
 
 
 @import_cli.command("revert")
@@ -106,18 +106,14 @@ def batch_dict(batch: ImportBatch) -> dict:
             **{name: getattr(batch, name) for name in names}}
 
 
-def _report_batch(batch: ImportBatch, as_json: bool, *, resumed: bool = False,
-                  birthdays: int = 0) -> None:
+def _report_batch(batch: ImportBatch, as_json: bool, *, resumed: bool = False) -> None:
     data = batch_dict(batch)
     if as_json:
-        click.echo(json.dumps({**data, "resumed": resumed, "birthdays_not_stored": birthdays}))
+        click.echo(json.dumps({**data, "resumed": resumed}))
         return
     click.echo(f"Batch {batch.id} {batch.status.value}" + (" (resumed)" if resumed else "") + ": "
                + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in data.items()
                            if k not in ("batch_id", "shop_id", "status")) + ".")
-    if birthdays:
-        click.echo(f"{birthdays} birthdays were checked but not stored: set them with "
-                   "PUT /api/v1/customers/<external_id>/birthday.", err=True)
 
 
 def _report_problems(check: FileCheck, as_json: bool) -> None:

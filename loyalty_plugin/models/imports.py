@@ -67,3 +67,6 @@ class ImportRow(Base):
     revert_entry_id: Mapped[int | None] = mapped_column(
         ForeignKey("ledger_entries.id", ondelete="CASCADE"))
     reverted_at: Mapped[dt.datetime | None]
+    # When this line set the customer's birthday (they had none); a revert clears it only
+    # if nobody has changed it since.
+    birthday_set_at: Mapped[dt.datetime | None]

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from ..rules.birthdays import check_birthday
 from ..services.accounts import normalise_email
 
 COLUMNS = ("external_id", "email", "first_name", "last_name", "points", "birthday")
@@ -167,15 +168,19 @@ def _points(value: str) -> int:
 
 def _birthday(value: str, today: dt.date) -> str:
     full, partial = _FULL_DATE.match(value), _MONTH_DAY.match(value)
-    try:
-        if full:
-            date = dt.date(int(full[1]), int(full[2]), int(full[3]))
-            if not 1900 <= date.year or date > today:
-                raise ValueError
-            return date.isoformat()
-        if partial:
-            dt.date(2000, int(partial[1]), int(partial[2]))  # a leap year: 02-29 is a birthday
-            return f"--{partial[1]}-{partial[2]}"
-    except ValueError:
-        pass
+    if full or partial:
+        text = value if full else f"--{partial[1]}-{partial[2]}"
+        year, month, day = parse_birthday(text)
+        # The same judgement the birthday API makes, so a checked file never fails half-way.
+        if check_birthday(month, day, year, today) is None:
+            return text
     raise ValueError(f"{value[:20]!r} is not a date: give YYYY-MM-DD or MM-DD, not in the future")
+
+
+def parse_birthday(text: str) -> tuple[int | None, int, int]:
+    """(year or None, month, day) of a checked line's ``birthday``."""
+    if text.startswith("--"):
+        month, day = text[2:].split("-")
+        return None, int(month), int(day)
+    year, month, day = text.split("-")
+    return int(year), int(month), int(day)

@@ -10,7 +10,8 @@ lacks follows the shop's negative-balance policy:
 - ``clamp``: only what the account holds is taken, the rest is forgiven.
 
 Both are counted on the batch (``revert_debt``, ``revert_shortfall``). A line that
-debited points gets them back with a credit. Accounts the import created stay.
+debited points gets them back with a credit. A birthday the import set is cleared unless
+it was changed since. Accounts the import created stay.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 from ..errors import Conflict, NotFound
 from ..models import (EntryKind, EntrySource, ImportBatch, ImportRow, ImportStatus, LedgerEntry,
                       LotAllocation, NegativeBalancePolicy, Shop)
-from . import ledger
+from . import birthdays, ledger
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,8 @@ def revert_lines(session: Session, batch: ImportBatch, now: dt.datetime, limit: 
             row.revert_entry_id = revert.id if revert is not None else None
             debt += owed
             shortfall += forgiven
+        if row.birthday_set_at is not None:
+            _clear_imported_birthday(session, shop, row, now)
         row.reverted_at = now
     session.execute(update(ImportBatch).where(ImportBatch.id == batch.id).values(
         rows_reverted=ImportBatch.rows_reverted + len(rows),
@@ -65,6 +68,12 @@ def revert_lines(session: Session, batch: ImportBatch, now: dt.datetime, limit: 
         revert_shortfall=ImportBatch.revert_shortfall + shortfall))
     session.flush()
     return len(rows)
+
+
+def _clear_imported_birthday(session: Session, shop: Shop, row: ImportRow, now: dt.datetime) -> None:
+    account = ledger.lock_account(session, row.account_id)
+    if account.birthday_set_at == row.birthday_set_at:
+        birthdays.clear_birthday(session, shop, account, now)
 
 
 def _compensate(session: Session, batch_id: int, row: ImportRow, entry: LedgerEntry,

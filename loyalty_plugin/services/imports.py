@@ -23,10 +23,10 @@ from sqlalchemy.orm import Session
 
 from ..errors import Conflict
 from ..events import CustomerRef
-from ..models import (EntryKind, EntrySource, ImportBatch, ImportRow, ImportStatus, LedgerEntry,
-                      NegativeBalancePolicy, Shop)
-from ..schemas.customer_csv import CustomerLine, RowProblem, read_customer_csv
-from . import ledger
+from ..models import (CustomerAccount, EntryKind, EntrySource, ImportBatch, ImportRow, ImportStatus,
+                      LedgerEntry, NegativeBalancePolicy, Shop)
+from ..schemas.customer_csv import CustomerLine, RowProblem, parse_birthday, read_customer_csv
+from . import birthdays, ledger
 from .accounts import resolve_account
 from .sql import insert_or_none
 
@@ -152,7 +152,9 @@ def apply_lines(session: Session, shop: Shop, batch_id: int, lines: Sequence[Cus
         recorded = insert_or_none(session, ImportRow, dict(
             shop_id=shop.id, batch_id=batch_id, line=row.line, account_id=account.id,
             account_created=account.created_at == now, points=row.points, points_applied=moved,
-            entry_id=entry.id if entry is not None else None), conflict=["batch_id", "line"])
+            entry_id=entry.id if entry is not None else None,
+            birthday_set_at=_set_birthday(session, shop, account, row, now)),
+            conflict=["batch_id", "line"])
         if recorded is None:
             continue  # another run of this batch got here first; the ledger key kept it single
         applied += 1
@@ -167,6 +169,19 @@ def apply_lines(session: Session, shop: Shop, batch_id: int, lines: Sequence[Cus
         points_debited=ImportBatch.points_debited + debited,
         last_line=case((ImportBatch.last_line < last, last), else_=ImportBatch.last_line)))
     return applied
+
+
+def _set_birthday(session: Session, shop: Shop, account: CustomerAccount, row: CustomerLine,
+                  now: dt.datetime) -> dt.datetime | None:
+    """The line's birthday for an account that has none; one the customer gave is kept.
+
+    Like any new birthday it waits out the notice period before it first pays.
+    """
+    if row.birthday is None or account.birth_month is not None:
+        return None
+    year, month, day = parse_birthday(row.birthday)
+    birthdays.set_birthday(session, shop, account, month=month, day=day, year=year, now=now)
+    return now
 
 
 def _opening_balance(session: Session, account_id: int, batch_id: int, row: CustomerLine,

@@ -2,15 +2,17 @@
 good one applies once, resumes after a failure, and reverts to the balances before."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from loyalty_plugin.events import CustomerRef
 from loyalty_plugin.models import (CustomerAccount, EntryKind, ImportBatch, ImportRow, ImportStatus,
                                    LedgerEntry, utcnow)
 from loyalty_plugin.services import imports
-from loyalty_plugin.services.accounts import resolve_account
+from loyalty_plugin.services.accounts import find_by_external_id, resolve_account
+from loyalty_plugin.services.birthdays import set_birthday
 from tests.factories import make_shop
 
 GOOD = (
@@ -101,7 +103,7 @@ def test_a_good_file_applies_once_matching_accounts_by_external_id_then_email(
 
     assert first.exit_code == 0, first.output
     outcome = json.loads(first.output.splitlines()[-1])
-    assert outcome["status"] == "applied" and outcome["birthdays_not_stored"] == 2
+    assert outcome["status"] == "applied"
     assert (outcome["rows_applied"], outcome["accounts_created"]) == (5, 3)
     assert (outcome["points_credited"], outcome["points_debited"]) == (695, 50)
     session.expire_all()
@@ -203,3 +205,54 @@ def test_revert_of_another_shops_batch_or_an_unknown_one_is_refused(app, session
     assert run(app, "import", "revert", "999999").exit_code == 1
     listed = run(app, "import", "list", "--shop", str(shop.id))
     assert f"{batch_id}  applied" in listed.output and "5/5 rows  customers.csv" in listed.output
+
+
+def birthday(session, shop, external_id: str) -> tuple:
+    account = find_by_external_id(session, shop.id, external_id)
+    return account.birth_year, account.birth_month, account.birth_day
+
+
+def test_birthdays_are_stored_where_none_was_given_and_a_revert_clears_only_those(app, session, tmp_path):
+    shop, _ = make_shop(session)
+    given = resolve_account(session, shop, CustomerRef(platform_id="1003"), utcnow())
+    set_birthday(session, shop, given, month=7, day=14, year=None, now=utcnow())
+    session.commit()
+    batch_id = json.loads(run(app, "import", "customers", str(write(tmp_path, GOOD)), "--shop",
+                              str(shop.id), "--json").output.splitlines()[-1])["batch_id"]
+
+    session.expire_all()
+    assert birthday(session, shop, "1001") == (1990, 4, 1)
+    assert birthday(session, shop, "1003") == (None, 7, 14)  # the customer's own date stays
+    assert birthday(session, shop, "1004") == (None, None, None)
+
+    # Changed since the import: the revert leaves it.
+    ann = find_by_external_id(session, shop.id, "1001")
+    session.execute(update(CustomerAccount).where(CustomerAccount.id == ann.id).values(
+        birthday_set_at=utcnow() + dt.timedelta(seconds=1)))
+    session.commit()
+    assert run(app, "import", "revert", str(batch_id)).exit_code == 0
+    session.expire_all()
+    assert birthday(session, shop, "1001") == (1990, 4, 1)
+    assert birthday(session, shop, "1003") == (None, 7, 14)
+
+
+def test_a_revert_clears_an_imported_birthday_nobody_changed(app, session, tmp_path):
+    shop, _ = make_shop(session)
+    session.commit()
+    batch_id = json.loads(run(app, "import", "customers", str(write(tmp_path, GOOD)), "--shop",
+                              str(shop.id), "--json").output.splitlines()[-1])["batch_id"]
+    session.expire_all()
+    assert birthday(session, shop, "1003") == (None, 12, 24)
+    assert run(app, "import", "revert", str(batch_id)).exit_code == 0
+    session.expire_all()
+    assert birthday(session, shop, "1001") == birthday(session, shop, "1003") == (None, None, None)
+
+
+def test_a_birthday_the_birthday_api_would_refuse_is_a_bad_row(app, session, tmp_path):
+    shop, _ = make_shop(session)
+    session.commit()
+    path = write(tmp_path, "external_id,points,birthday\n1,0,1899-05-01\n2,0,2023-02-29\n")
+    outcome = run(app, "import", "customers", str(path), "--shop", str(shop.id), "--json")
+    assert outcome.exit_code == 1
+    problems = json.loads(outcome.output.splitlines()[-1])["problems"]
+    assert [(p["line"], p["column"]) for p in problems] == [(2, "birthday"), (3, "birthday")]
