@@ -9,6 +9,7 @@ from tests.factories import make_shop
 
 PASSWORD = "correct horse battery"
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+_FORM_TOKEN = re.compile(r'name="form_token" value="([0-9a-f]{32})"')
 HOST = "loyalty.example.test"
 
 
@@ -29,6 +30,13 @@ def csrf_of(client, path: str = "/admin/sign-in") -> str:
     page = client.get(path).get_data(as_text=True)
     match = _TOKEN.search(page)
     assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def form_token_of(client, path: str) -> str:
+    """The one-time token of the (first) form on ``path`` that carries one."""
+    match = _FORM_TOKEN.search(client.get(path).get_data(as_text=True))
+    assert match, f"no form token on {path}"
     return match.group(1)
 
 

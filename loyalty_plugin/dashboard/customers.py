@@ -1,9 +1,6 @@
 """Customers: search, a detail page that explains the balance, adjustments and codes."""
 from __future__ import annotations
 
-import re
-import secrets
-
 from flask import Blueprint, flash, redirect, request, url_for
 from sqlalchemy import select
 
@@ -17,6 +14,7 @@ from ..services.codes import get_code, list_codes
 from ..services.customer_history import history_page, tier_of
 from ..services.queries import search_customers
 from .explain import KIND_NAMES, explain, order_label
+from .form_tokens import INCOMPLETE, is_form_token, new_form_token
 from .forms import Form, form_values, load, typed
 from .guard import current_shop, current_user
 from .pages import page
@@ -26,7 +24,6 @@ bp = Blueprint("customers", __name__)
 PAGE_SIZE = 25
 HISTORY_SIZE = 50
 CANCELLABLE = (CodeStatus.ISSUED, CodeStatus.PENDING)
-FORM_TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 
 def query_args() -> dict[str, str]:
@@ -61,7 +58,7 @@ def render_detail(account: CustomerAccount, form: Form, status: int = 200):
     lines, next_cursor = history_page(session, account, limit=HISTORY_SIZE, cursor=cursor)
     codes, _ = list_codes(session, shop_id=account.shop_id, account_id=account.id, limit=100,
                           cursor=None)
-    form.values.setdefault("form_token", secrets.token_hex(16))
+    form.values.setdefault("form_token", new_form_token())
     return page("customer.html", status, account=account, tier=tier_of(session, account),
                 lines=lines, next_cursor=next_cursor, codes=codes, form=form,
                 cancellable=CANCELLABLE, kind_names=KIND_NAMES, explain=explain,
@@ -72,9 +69,9 @@ def render_detail(account: CustomerAccount, form: Form, status: int = 200):
 def adjust(account_id: int):
     account = get_account(account_id)
     form = Form(values=form_values(request.form, ("points", "reason", "form_token")))
-    if not FORM_TOKEN.match(form.values["form_token"]):
-        form.values["form_token"] = secrets.token_hex(16)
-        form.message = "The form was incomplete; check it and send it again."
+    if not is_form_token(form.values["form_token"]):
+        form.values["form_token"] = new_form_token()
+        form.message = INCOMPLETE
         return render_detail(account, form, 400)
     data = load(AdjustmentSchema(), typed({k: form.values[k] for k in ("points", "reason")},
                                           ints=("points",), errors=form), form)

@@ -1,7 +1,8 @@
 """Outbound webhook endpoints (add, change, rotate the secret, delete) and the deliveries
 made to them, dead letters first, with a replay button.
 
-A signing secret is rendered into the answer that made it and kept nowhere else.
+A signing secret is rendered into the answer that made it and kept nowhere else. The
+new-endpoint form carries a one-time token, so sending it twice adds one endpoint.
 """
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from ..db import get_session
 from ..errors import LoyaltyError
 from ..models import EventType, OutboundStatus, WebhookEndpoint, utcnow
 from ..schemas.webhooks import DeliveryQuerySchema, EndpointInputSchema
+from ..services import idempotency
 from ..services import webhook_endpoints as endpoints
 from .customers import query_args
+from .form_tokens import INCOMPLETE, claim_form, is_form_token, new_form_token
 from .forms import Form, form_values, load, record_refusal, typed
 from .guard import current_shop
 from .pages import page
@@ -56,6 +59,7 @@ def endpoint_data(form: Form) -> dict[str, Any] | None:
 def render_index(form: Form, status: int = 200, *, secret_for: WebhookEndpoint | None = None,
                  secret: str | None = None):
     shop_id = current_shop().id
+    form.values.setdefault("form_token", new_form_token())
     query = DeliveryQuerySchema().load({"limit": PAGE_SIZE, "status": OutboundStatus.DEAD.value,
                                         **query_args()})
     deliveries, next_cursor = endpoints.list_deliveries(get_session(), shop_id, **query)
@@ -75,18 +79,35 @@ def index():
 @bp.post("")
 def create():
     form = endpoint_form()
+    form.values["form_token"] = str(request.form.get("form_token", "")).strip()
+    if not is_form_token(form.values["form_token"]):
+        form.values["form_token"] = new_form_token()
+        form.message = INCOMPLETE
+        return render_index(form, 400)
     data = endpoint_data(form)
     if data is not None:
+        session, shop_id, now = get_session(), current_shop().id, utcnow()
         try:
-            endpoint, secret = endpoints.create_endpoint(get_session(), current_shop().id, data,
-                                                         utcnow(), settings())
+            record, stored = claim_form(session, shop_id, "webhook_endpoint",
+                                        form.values["form_token"], now)
+            if stored is not None:
+                session.commit()
+                return already_created(stored)
+            endpoint, secret = endpoints.create_endpoint(session, shop_id, data, now, settings())
         except LoyaltyError as exc:
-            get_session().rollback()
+            session.rollback()  # the token too: the form may be sent again once corrected
             record_refusal(exc, form)
         else:
-            get_session().commit()
+            idempotency.store(record, 201, {"id": endpoint.id, "url": endpoint.url})
+            session.commit()
             return render_index(new_endpoint_form(), 201, secret_for=endpoint, secret=secret)
     return render_index(form, 422)
+
+
+def already_created(stored: idempotency.StoredResponse):
+    """The answer to a second submit of one form: the endpoint exists, its secret is gone."""
+    return page("already_created.html", what="webhook endpoint", name=stored.body["url"],
+                secret_name="signing secret", back=url_for(".index"), back_label="webhooks")
 
 
 @bp.route("/<int:endpoint_id>", methods=["GET", "POST"])

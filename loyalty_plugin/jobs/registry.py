@@ -11,7 +11,7 @@ from flask import Flask
 from ..db import Database
 from ..providers.discounts import discount_provider
 from ..services import dispatch, ledger, schedule
-from . import codes
+from . import codes, referrals
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +76,6 @@ CORE_JOBS = (
     Job("birthdays", "Pay birthday points due today in each shop's time zone",
         until_done(lambda session, now: schedule.run_birthday_batch(session, now).total),
         dt.timedelta(hours=1)),
-    Job("referrals", "Complete or fail referrals whose friend's order has settled",
-        until_done(lambda session, now: schedule.run_referral_batch(session, now).total),
-        dt.timedelta(minutes=15)),
     Job("ledger_audit", "Prove every cached balance equals its ledger (as `loyalty ledger verify`)",
         _audit_ledger, dt.timedelta(days=1)),
 )
@@ -105,6 +102,13 @@ def register_core_jobs(app: Flask) -> None:
             database, now, timeout=timeout, factory=lambda shop: discount_provider(shop, app))
         return issued + failed + codes.expire_all_codes(database, now)
 
+    def run_referrals(database: Database, now: dt.datetime) -> int:
+        return referrals.run_referrals(database, now, timeout=float(app.config["LOYALTY_PROVIDER_TIMEOUT"]),
+                                       factory=lambda shop: discount_provider(shop, app))
+
+    register_job(app, Job("referrals", "Complete or fail referrals whose friend's order has settled; "
+                          "take back failed referrals' welcome codes", run_referrals,
+                          dt.timedelta(minutes=15)))
     # Every minute: a tier's entry reward waits for this job to reach the platform.
     register_job(app, Job("codes", "Create granted codes and settle codes whose platform call never "
                           "finished; expire old codes", settle_codes, dt.timedelta(minutes=1)))

@@ -9,6 +9,10 @@ right away for a welcome code, by the ``codes`` job for a referrer's code.
 
 Voiding a referral takes its codes back the way it takes points back: a code not
 used yet is revoked and cancelled; a used code stays used, its discount is spent.
+A referral that fails because the friend's order was refunded or cancelled loses
+the friend's welcome code the same way, by the ``referrals`` job: it fails in the
+order's own transaction, where the platform cannot be asked. Referrals rejected
+when recorded never had a code, and the referrer's code only comes on completion.
 """
 from __future__ import annotations
 
@@ -19,8 +23,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..errors import Unprocessable
-from ..models import (CodeOrigin, CodeStatus, CustomerAccount, Referral, Reward, RewardCode,
-                      RewardKind, Shop)
+from ..models import (CodeOrigin, CodeStatus, CustomerAccount, Referral, ReferralReason,
+                      ReferralStatus, Reward, RewardCode, RewardKind, Shop)
 from . import codes
 from .rewards import MAX_ROW_ID
 
@@ -30,6 +34,8 @@ log = logging.getLogger(__name__)
 UNASSIGNED_PROVIDER = "unassigned"
 # Codes of a voided referral that may still be taken back.
 UNUSED = (CodeStatus.PENDING, CodeStatus.ISSUED)
+# How a referral fails after its friend got the welcome code.
+ORDER_FAILURES = (ReferralReason.ORDER_REFUNDED, ReferralReason.ORDER_CANCELLED)
 
 
 def check_reward(session: Session, shop_id: int, reward_id: int, field: str) -> Reward:
@@ -126,3 +132,22 @@ def cancel_unused(session: Session, referral: Referral, now: dt.datetime) -> int
         log.info("referral codes cancelled shop=%s referral=%s count=%s", referral.shop_id,
                  referral.id, cancelled)
     return cancelled
+
+
+def failed_welcome_codes(session: Session, *, after_id: int = 0,
+                         limit: int = 100) -> list[tuple[int, RewardCode]]:
+    """(referral id, code): the unused welcome codes of referrals their order failed, by code id."""
+    rows = session.execute(select(Referral.id, RewardCode).join(
+        RewardCode, RewardCode.id == Referral.welcome_code_id).where(
+        Referral.status == ReferralStatus.REJECTED, Referral.reason.in_(ORDER_FAILURES),
+        RewardCode.status.in_(UNUSED), RewardCode.id > after_id)
+        .order_by(RewardCode.id).limit(limit)).all()
+    return [(referral_id, code) for referral_id, code in rows]
+
+
+def cancel_failed_welcome_code(session: Session, referral_id: int, now: dt.datetime) -> int:
+    """Cancel a failed referral's welcome code once it is off the platform; 1 if it was unused."""
+    referral = session.execute(select(Referral).where(
+        Referral.id == referral_id, Referral.status == ReferralStatus.REJECTED,
+        Referral.reason.in_(ORDER_FAILURES)).with_for_update(key_share=True)).scalar_one_or_none()
+    return cancel_unused(session, referral, now) if referral is not None else 0

@@ -12,7 +12,7 @@ from loyalty_plugin.models import (ApiKey, EmailSettings, EventType, ExpiryPolic
 from loyalty_plugin.services.api_keys import authenticate
 from loyalty_plugin.services.fanout import fan_out
 from loyalty_plugin.services.outbox import emit
-from tests.dashboard_support import csrf_of, post, shop_with_owner, signed_in_client
+from tests.dashboard_support import csrf_of, form_token_of, post, shop_with_owner, signed_in_client
 from tests.factories import make_shop
 
 KEYS, HOOKS, SETTINGS = "/admin/api-keys", "/admin/webhooks", "/admin/settings"
@@ -37,7 +37,8 @@ def error_of(html: str, field: str) -> str:
 # API keys
 
 def test_a_key_is_shown_once_works_and_is_revoked(client, session, shop):
-    response = post(client, KEYS, {"name": "Zapier", "scope": "read_only"}, page=KEYS)
+    response = post(client, KEYS, {"name": "Zapier", "scope": "read_only",
+                                   "form_token": form_token_of(client, KEYS)}, page=KEYS)
     assert response.status_code == 201
     secret = re.search(r"<code>(lk_[^<]+)</code>", response.get_data(as_text=True)).group(1)
     # Not kept in the session cookie, nor shown again.
@@ -65,10 +66,41 @@ def test_the_last_write_key_is_not_revoked_and_says_why(client, session, shop):
                                          ({"name": "x" * 101, "scope": "read_only"}, "name"),
                                          ({"name": "ok", "scope": "admin"}, "scope")])
 def test_a_bad_key_form_shows_its_problem_and_creates_nothing(client, session, shop, form, field):
-    response = post(client, KEYS, form, page=KEYS)
+    response = post(client, KEYS, {**form, "form_token": form_token_of(client, KEYS)}, page=KEYS)
     assert response.status_code == 422
     assert error_of(response.get_data(as_text=True), field)
     assert session.execute(select(ApiKey).where(ApiKey.shop_id == shop.id)).scalars().all().__len__() == 1
+
+
+def test_a_key_form_sent_twice_creates_one_key_and_says_so(client, session, shop):
+    form = {"name": "Zapier", "scope": "read_write", "form_token": form_token_of(client, KEYS)}
+    first = post(client, KEYS, form, page=KEYS)
+    again = post(client, KEYS, {**form, "name": "Zapier again"}, page=KEYS)
+    assert first.status_code == 201 and again.status_code == 200
+    shown = again.get_data(as_text=True)
+    assert "API key already created" in shown and "Zapier (lk_" in shown
+    assert "cannot be shown again" in shown and f'href="{KEYS}"' in shown
+    assert re.search(r"lk_[A-Za-z0-9_-]{20}", shown) is None  # only the prefix, never the key
+    names = session.execute(select(ApiKey.name).where(ApiKey.shop_id == shop.id)).scalars().all()
+    assert sorted(names).count("Zapier") == 1 and "Zapier again" not in names
+    # The page after a creation carries a fresh token: the next key is a new form.
+    assert form_token_of(client, KEYS) != form["form_token"]
+
+
+def test_a_key_form_without_its_token_creates_nothing(client, session, shop):
+    for token in ("", "not-a-token"):
+        response = post(client, KEYS, {"name": "Zapier", "scope": "read_only", "form_token": token},
+                        page=KEYS)
+        assert response.status_code == 400 and "form was incomplete" in response.get_data(as_text=True)
+    assert len(session.execute(select(ApiKey).where(ApiKey.shop_id == shop.id)).scalars().all()) == 1
+
+
+def test_a_refused_key_form_can_be_corrected_and_sent_with_its_token(client, session, shop):
+    token = form_token_of(client, KEYS)
+    assert post(client, KEYS, {"name": "", "scope": "read_only", "form_token": token},
+                page=KEYS).status_code == 422
+    assert post(client, KEYS, {"name": "Fixed", "scope": "read_only", "form_token": token},
+                page=KEYS).status_code == 201
 
 
 def test_another_shops_key_cannot_be_revoked_or_seen(client, session):
@@ -85,7 +117,7 @@ def test_another_shops_key_cannot_be_revoked_or_seen(client, session):
 
 def endpoint_form(**overrides) -> dict:
     return {"url": "https://hooks.shop.example/loyalty", "description": "CRM", "active": "on",
-            "event_types": ["points.earned", "tier.changed"], **overrides}
+            "event_types": ["points.earned", "tier.changed"], "form_token": "e" * 32, **overrides}
 
 
 def test_an_endpoint_is_added_with_its_secret_shown_once_changed_rotated_and_deleted(client, session, shop):
@@ -110,6 +142,29 @@ def test_an_endpoint_is_added_with_its_secret_shown_once_changed_rotated_and_del
 
     assert post(client, f"{edit}/delete", page=HOOKS).status_code == 303
     assert session.execute(select(WebhookEndpoint).where(WebhookEndpoint.shop_id == shop.id)).first() is None
+
+
+def test_an_endpoint_form_sent_twice_adds_one_endpoint_and_says_so(client, session, shop):
+    form = endpoint_form(form_token=form_token_of(client, HOOKS))
+    first = post(client, HOOKS, form, page=HOOKS)
+    again = post(client, HOOKS, form, page=HOOKS)
+    assert first.status_code == 201 and again.status_code == 200
+    shown = again.get_data(as_text=True)
+    assert "webhook endpoint already created" in shown and "https://hooks.shop.example/loyalty" in shown
+    assert "signing secret was shown only" in shown and "whsec_" not in shown
+    assert f'href="{HOOKS}"' in shown
+    assert len(session.execute(select(WebhookEndpoint).where(
+        WebhookEndpoint.shop_id == shop.id)).scalars().all()) == 1
+
+
+def test_a_refused_endpoint_leaves_its_token_for_the_corrected_form(client, session, shop):
+    token = form_token_of(client, HOOKS)
+    refused = post(client, HOOKS, endpoint_form(url="http://127.0.0.1/hook", form_token=token), page=HOOKS)
+    assert refused.status_code == 422 and f'value="{token}"' in refused.get_data(as_text=True)
+    assert post(client, HOOKS, endpoint_form(form_token=token), page=HOOKS).status_code == 201
+    missing = post(client, HOOKS, endpoint_form(form_token=""), page=HOOKS)
+    assert missing.status_code == 400
+    assert len(session.execute(select(WebhookEndpoint)).scalars().all()) == 1
 
 
 @pytest.mark.parametrize("overrides, field", [
