@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 UTC = dt.timezone.utc
 _DAY = dt.timedelta(days=1)
+_SECOND = dt.timedelta(seconds=1)
 
 
 class Bucket(str, enum.Enum):
@@ -100,7 +101,9 @@ def offsets_between(begin: dt.datetime, end: dt.datetime, timezone: str) -> list
     probe = begin
     while probe < end:
         step = min(probe + _DAY, end)
-        after = offset_minutes(step, timezone) if step < end else current
+        # The last step reads the offset just inside ``end``: a change on the range's last
+        # day must be found too.
+        after = offset_minutes(step if step < end else end - _SECOND, timezone)
         if after != current:
             low, high = probe, step  # the offset is ``current`` at low, ``after`` at high
             while high - low > dt.timedelta(seconds=1):

@@ -83,3 +83,11 @@ def test_known_zones_are_iana_names_only():
     assert known_zone("Europe/Paris") and known_zone("UTC")
     assert not known_zone("Europe/Nowhere") and not known_zone("") and not known_zone("../etc/passwd")
     assert not known_zone("europe/paris")
+
+
+def test_a_change_on_the_ranges_last_day_is_found():
+    # New York falls back on 2025-11-02; a range ending that day must shift its last hours by -300.
+    begin, end = utc_span(D(2025, 10, 1), D(2025, 11, 3), "America/New_York")
+    pieces = offsets_between(begin, end, "America/New_York")
+    assert [minutes for _, minutes in pieces] == [-240, -300]
+    assert pieces[0][0] == dt.datetime(2025, 11, 2, 6, 0, tzinfo=dt.timezone.utc)
