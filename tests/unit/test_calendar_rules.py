@@ -86,8 +86,8 @@ def test_known_zones_are_iana_names_only():
 
 
 def test_a_change_on_the_ranges_last_day_is_found():
-    # New York falls back on 2025-11-02; a range ending that day must shift its last hours by -300.
-    begin, end = utc_span(D(2025, 10, 1), D(2025, 11, 3), "America/New_York")
+    # New York springs forward on 2025-03-09 at 07:00 UTC, inside the range's last daily step.
+    begin, end = utc_span(D(2025, 3, 1), D(2025, 3, 9), "America/New_York")
     pieces = offsets_between(begin, end, "America/New_York")
-    assert [minutes for _, minutes in pieces] == [-240, -300]
-    assert pieces[0][0] == dt.datetime(2025, 11, 2, 6, 0, tzinfo=dt.timezone.utc)
+    assert [minutes for _, minutes in pieces] == [-300, -240]
+    assert pieces[0][0] == dt.datetime(2025, 3, 9, 7, 0, tzinfo=dt.timezone.utc)
