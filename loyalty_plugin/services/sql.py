@@ -4,9 +4,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, bindparam, literal
+from sqlalchemy import ColumnElement, bindparam, inspect, literal
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session, make_transient, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -95,6 +95,38 @@ def load_rows(session: Session, model: type[M], stmt: Any, params: dict[str, Any
                 set_committed_value(obj, name, value)
         objects.append(obj)
     return objects
+
+
+def write_changes(session: Session, obj: Any) -> None:
+    """Write the columns of ``obj`` changed since it was loaded, with one Core UPDATE by key.
+
+    For an object the caller holds locked and owns: the unit of work costs several
+    times the statement it writes. The object then reads as freshly loaded, its
+    history reset through public APIs (made transient, detached with its key, added
+    back), so the flush at commit has nothing left to write for it.
+    """
+    state = inspect(obj)
+    changes = {}
+    for attr in state.mapper.column_attrs:
+        added = state.attrs[attr.key].history.added
+        if added:
+            changes[attr.key] = added[0]
+    if not changes:
+        return
+    table = state.mapper.local_table
+    key = {column.key: getattr(obj, column.key) for column in table.primary_key}
+    make_transient(obj)
+    make_transient_to_detached(obj)
+    session.add(obj)
+    stmt = _UPDATES.get(table)
+    if stmt is None:
+        # The SET clause follows the keys of each execution's parameters.
+        stmt = _UPDATES[table] = table.update().where(
+            *(column == bindparam(f"key_{column.key}") for column in table.primary_key))
+    session.execute(stmt, {**changes, **{f"key_{name}": value for name, value in key.items()}})
+
+
+_UPDATES: dict[Any, Any] = {}
 
 
 def fixed_values(column: Any, values: Iterable[Any]) -> list[ColumnElement[Any]]:
