@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from ..models import (CustomerAccount, EntrySource, EventType, LedgerEntry, Order, OutboundEvent, Reward,
                       RewardCode, Tier, TierChange)
-from .sql import insert_or_none
+from .sql import insert_id_or_none
 
 CUSTOMER = "{id: platform customer id or null, email, account_id}"
 BALANCE = "{available, pending}"
@@ -63,9 +63,9 @@ PAYLOADS: dict[EventType, dict[str, str]] = {
 
 
 def emit(session: Session, shop_id: int, type: EventType, payload: dict[str, Any], *, key: str,
-         now: dt.datetime, account_id: int | None = None) -> OutboundEvent | None:
-    """Write one event; None when an event with ``key`` exists already in this shop."""
-    return insert_or_none(session, OutboundEvent, dict(
+         now: dt.datetime, account_id: int | None = None) -> int | None:
+    """Write one event; its id, or None when an event with ``key`` exists already in this shop."""
+    return insert_id_or_none(session, OutboundEvent, dict(
         shop_id=shop_id, type=type, account_id=account_id, key=key[:255],
         payload=json.loads(json.dumps(payload, default=_plain)), created_at=now,
         fanned_out_at=None), conflict=["shop_id", "key"])

@@ -35,13 +35,7 @@ def insert_or_none(session: Session, model: type[M], values: dict[str, Any], *,
     The statement is built once per shape and reused, which spares rebuilding and
     re-keying it on every webhook.
     """
-    dialect = session.get_bind().dialect.name
-    shape = (dialect, model, tuple(conflict), str(where) if where is not None else None,
-             tuple(sorted(values)))
-    plan = _RETURNING_INSERTS.get(shape)
-    if plan is None:
-        plan = _RETURNING_INSERTS[shape] = _returning_insert(dialect, model, values, conflict, where)
-    stmt, returned, absent = plan
+    stmt, returned, absent = _plan(session, model, values, conflict, where)
     row = session.execute(stmt, values).first()
     if row is None:
         return None
@@ -52,6 +46,26 @@ def insert_or_none(session: Session, model: type[M], values: dict[str, Any], *,
     make_transient_to_detached(obj)
     session.add(obj)
     return obj
+
+
+def insert_id_or_none(session: Session, model: type, values: dict[str, Any], *,
+                      conflict: list[str], where: ColumnElement[bool] | None = None) -> int | None:
+    """``insert_or_none`` for callers that need only the new row's id: no object is built."""
+    stmt, returned, _ = _plan(session, model, values, conflict, where)
+    row = session.execute(stmt, values).first()
+    return None if row is None else row[returned.index("id")]
+
+
+def _plan(session: Session, model: type, values: dict[str, Any], conflict: list[str],
+          where: ColumnElement[bool] | None) -> tuple[Any, tuple[str, ...], dict[str, None]]:
+    """The INSERT of this shape of ``values``, built once and reused; see _returning_insert."""
+    dialect = session.get_bind().dialect.name
+    shape = (dialect, model, tuple(conflict), str(where) if where is not None else None,
+             tuple(sorted(values)))
+    plan = _RETURNING_INSERTS.get(shape)
+    if plan is None:
+        plan = _RETURNING_INSERTS[shape] = _returning_insert(dialect, model, values, conflict, where)
+    return plan
 
 
 def _returning_insert(dialect: str, model: type, values: dict[str, Any], conflict: list[str],
@@ -114,16 +128,22 @@ def write_changes(session: Session, obj: Any) -> None:
     if not changes:
         return
     table = state.mapper.local_table
+    # What the ORM's flush would add (``updated_at``), given explicitly so the object holds it too.
+    stamped = {column.key: column.onupdate.arg(None) for column in table.columns
+               if column.onupdate is not None and column.onupdate.is_callable
+               and column.key not in changes}
     key = {column.key: getattr(obj, column.key) for column in table.primary_key}
     make_transient(obj)
     make_transient_to_detached(obj)
     session.add(obj)
+    for name, value in stamped.items():
+        set_committed_value(obj, name, value)
     stmt = _UPDATES.get(table)
     if stmt is None:
         # The SET clause follows the keys of each execution's parameters.
         stmt = _UPDATES[table] = table.update().where(
             *(column == bindparam(f"key_{column.key}") for column in table.primary_key))
-    session.execute(stmt, {**changes, **{f"key_{name}": value for name, value in key.items()}})
+    session.execute(stmt, {**changes, **stamped, **{f"key_{name}": value for name, value in key.items()}})
 
 
 _UPDATES: dict[Any, Any] = {}

@@ -4,14 +4,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import inspect, select
+from sqlalchemy import event, inspect, select
 
-from loyalty_plugin.models import (CustomerAccount, DeliveryStatus, InboundDelivery, Platform,
-                                   ProgramSettings, Shop)
+from loyalty_plugin.models import (CustomerAccount, DeliveryStatus, InboundDelivery, Order, OrderStatus,
+                                   OutboundEvent, Platform, ProgramSettings, Shop)
 from loyalty_plugin.services.accounts import normalise_email
 from loyalty_plugin.services.ledger import lock_account
 from loyalty_plugin.services.shop_rows import cached_shop_row, load_shop_row, orm_shop
-from loyalty_plugin.services.sql import insert_or_none, load_rows
+from loyalty_plugin.services.sql import insert_id_or_none, insert_or_none, load_rows, write_changes
 from tests.factories import make_shop, unique
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
@@ -103,3 +103,60 @@ def test_locking_an_account_reads_its_balances_afresh(session):
     assert lock_account(session, account.id) is account
     assert account.available == 42
     assert not session.dirty
+
+
+def _stored(session, model, row_id: int) -> dict:
+    return session.execute(select(model.__table__).where(model.id == row_id)).one()._asdict()
+
+
+def test_written_changes_reach_the_row_and_leave_the_object_clean(session):
+    shop, _ = make_shop(session)
+    order = insert_or_none(session, Order, dict(
+        shop_id=shop.id, platform_order_id=unique("o"), status=OrderStatus.OPEN, created_at=NOW,
+        updated_at=NOW, items_amount=0, shipping_amount=0, tax_amount=0, refunded_base=0,
+        points_awarded=0, points_reversed=0, is_paid=False, is_fulfilled=False, is_cancelled=False,
+        is_test=False, snapshot_seen=False), conflict=["shop_id", "platform_order_id"])
+    assert order is not None
+    order.items_amount = Decimal("12.50")
+    order.status = OrderStatus.AWARDED
+    order.points_awarded = 12
+    order.is_paid = False  # unchanged: not written
+    write_changes(session, order)
+    state = inspect(order)
+    assert state.persistent and not session.dirty and not state.attrs.status.history.has_changes()
+    assert session.get(Order, order.id) is order
+    stored = _stored(session, Order, order.id)
+    assert {key: getattr(order, key) for key in stored} == stored
+    assert (stored["status"], stored["points_awarded"], stored["items_amount"]) == (
+        OrderStatus.AWARDED, 12, Decimal("12.50"))
+    # The update stamp the ORM would have added is written and held alike.
+    assert stored["updated_at"] > NOW
+
+
+def test_an_unchanged_object_writes_nothing(session):
+    shop, _ = make_shop(session)
+    delivery = insert_or_none(session, InboundDelivery, dict(
+        shop_id=shop.id, delivery_id=unique("d"), topic="orders/paid", status=DeliveryStatus.FAILED,
+        received_at=NOW, attempts=1, body=b"{}", headers={}), conflict=["shop_id", "delivery_id"])
+    assert delivery is not None
+    delivery.attempts = 1
+    statements = []
+    engine = session.get_bind()
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        write_changes(session, delivery)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert statements == []
+
+
+def test_inserted_id_names_the_new_row_or_none_for_an_existing_key(session):
+    shop, _ = make_shop(session)
+    values = dict(shop_id=shop.id, type="points.earned", account_id=None, key=unique("k"),
+                  payload={"points": 5}, created_at=NOW, fanned_out_at=None)
+    event_id = insert_id_or_none(session, OutboundEvent, values, conflict=["shop_id", "key"])
+    assert event_id is not None
+    assert _stored(session, OutboundEvent, event_id)["key"] == values["key"]
+    assert insert_id_or_none(session, OutboundEvent, values, conflict=["shop_id", "key"]) is None
+    assert not any(isinstance(obj, OutboundEvent) for obj in session.identity_map.values())
