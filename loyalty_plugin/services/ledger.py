@@ -352,13 +352,18 @@ def _allocate(session: Session, *, lot_id: int, debit_id: int, shop_id: int, poi
                     .values(remaining=LedgerEntry.remaining - points))
 
 
+_MOVE_BALANCES = (_ACCOUNTS.update().where(_ACCOUNTS.c.id == bindparam("account_id")).values(
+    available=_ACCOUNTS.c.available + bindparam("available_by"),
+    pending=_ACCOUNTS.c.pending + bindparam("pending_by"),
+    lifetime=_ACCOUNTS.c.lifetime + bindparam("lifetime_by")))
+
+
 def _move_balances(session: Session, account_id: int, *, kind: EntryKind | None, points: int,
                    pending: int, available: int) -> None:
     lifetime = points if kind in LIFETIME_KINDS else 0
-    accounts = CustomerAccount.__table__
-    session.execute(accounts.update().where(accounts.c.id == account_id).values(
-        available=accounts.c.available + available, pending=accounts.c.pending + pending,
-        lifetime=accounts.c.lifetime + lifetime))
+    # Built once: a statement built per call costs more to key for the cache than to run.
+    session.execute(_MOVE_BALANCES, {"account_id": account_id, "available_by": available,
+                                     "pending_by": pending, "lifetime_by": lifetime})
     # The row is locked by this transaction, so the loaded copy can follow without a read.
     account = session.identity_map.get(identity_key(CustomerAccount, account_id))
     if account is not None:
