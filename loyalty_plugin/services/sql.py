@@ -120,11 +120,13 @@ def write_changes(session: Session, obj: Any) -> None:
     back), so the flush at commit has nothing left to write for it.
     """
     state = inspect(obj)
+    columns = state.mapper.column_attrs.keys()
     changes = {}
-    for attr in state.mapper.column_attrs:
-        added = state.attrs[attr.key].history.added
+    # Only what was assigned has a history worth reading; an equal value is not a change.
+    for key in set(columns) - state.unmodified_intersection(columns):
+        added = state.attrs[key].history.added
         if added:
-            changes[attr.key] = added[0]
+            changes[key] = added[0]
     if not changes:
         return
     table = state.mapper.local_table
