@@ -193,11 +193,11 @@ def _maybe_award(session: Session, shop: Shop, order: Order, now: dt.datetime, n
 
 
 def _earn(session: Session, shop: Shop, order: Order, points: int, base: Decimal,
-          multiplier: Decimal, now: dt.datetime) -> LedgerEntry:
+          multiplier: Decimal, now: dt.datetime) -> ledger.Credit:
     settings = shop.settings
     matures_at = now + dt.timedelta(days=settings.pending_days) if settings.pending_days else None
     assert order.account_id is not None
-    return ledger.credit(
+    return ledger.credit_values(
         session, order.account_id, kind=EntryKind.EARN, points=points,
         source=EntrySource.ORDER, source_ref=order.platform_order_id,
         key=f"order:{order.platform_order_id}:earn", now=now, matures_at=matures_at, order_id=order.id,

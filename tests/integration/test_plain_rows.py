@@ -6,8 +6,10 @@ from decimal import Decimal
 
 from sqlalchemy import event, inspect, select
 
-from loyalty_plugin.models import (CustomerAccount, DeliveryStatus, InboundDelivery, Order, OrderStatus,
-                                   OutboundEvent, Platform, ProgramSettings, Shop)
+from loyalty_plugin.models import (CustomerAccount, DeliveryStatus, EntryKind, EntrySource, EntryStatus,
+                                   InboundDelivery, LedgerEntry, Order, OrderStatus, OutboundEvent,
+                                   Platform, ProgramSettings, Shop)
+from loyalty_plugin.services import ledger
 from loyalty_plugin.services.accounts import normalise_email
 from loyalty_plugin.services.ledger import lock_account
 from loyalty_plugin.services.shop_rows import cached_shop_row, load_shop_row, orm_shop
@@ -160,3 +162,37 @@ def test_inserted_id_names_the_new_row_or_none_for_an_existing_key(session):
     assert _stored(session, OutboundEvent, event_id)["key"] == values["key"]
     assert insert_id_or_none(session, OutboundEvent, values, conflict=["shop_id", "key"]) is None
     assert not any(isinstance(obj, OutboundEvent) for obj in session.identity_map.values())
+
+
+def _earn_values(session, account: CustomerAccount, key: str, points: int = 20):
+    return ledger.credit_values(session, account.id, kind=EntryKind.EARN, points=points,
+                                source=EntrySource.ORDER, source_ref="o-1", key=key, now=NOW)
+
+
+def test_credit_values_write_the_entry_credit_would_and_repeat_nothing(session):
+    shop, _ = make_shop(session)
+    account = _account(session, shop)
+    key = unique("order")
+    first = _earn_values(session, account, key)
+    assert not any(isinstance(obj, LedgerEntry) for obj in session.identity_map.values())
+    stored = _stored(session, LedgerEntry, first.id)
+    assert (stored["account_id"], stored["points"], stored["remaining"], stored["status"]) == (
+        account.id, 20, 20, EntryStatus.AVAILABLE)
+    assert (first.shop_id, first.account_id, first.points, first.status, first.matures_at) == (
+        shop.id, account.id, 20, EntryStatus.AVAILABLE, None)
+    assert (account.available, account.lifetime) == (25, 25)
+    assert _earn_values(session, account, key) == first
+    assert (account.available, account.lifetime) == (25, 25)
+
+
+def test_credit_values_settle_a_debt_first(session):
+    shop, _ = make_shop(session)
+    account = _account(session, shop)
+    debt = ledger.debit(session, account.id, kind=EntryKind.ADJUSTMENT, points=10,
+                        source=EntrySource.API, source_ref="a", key=unique("debt"), now=NOW,
+                        shortfall=ledger.Shortfall.DEBT)
+    assert debt is not None and account.available == -5
+    lot = _earn_values(session, account, unique("order"))
+    assert account.available == 15
+    assert _stored(session, LedgerEntry, debt.id)["remaining"] == 0
+    assert _stored(session, LedgerEntry, lot.id)["remaining"] == 10
