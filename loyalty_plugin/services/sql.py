@@ -120,19 +120,22 @@ def write_changes(session: Session, obj: Any) -> None:
     back), so the flush at commit has nothing left to write for it.
     """
     state = inspect(obj)
+    if not state.persistent:
+        return  # a new object's INSERT is the flush's to write, with every value
     columns = state.mapper.column_attrs.keys()
-    changes = {}
-    # Only what was assigned has a history worth reading; an equal value is not a change.
-    for key in set(columns) - state.unmodified_intersection(columns):
-        added = state.attrs[key].history.added
-        if added:
-            changes[key] = added[0]
-    if not changes:
+    assigned = set(columns) - state.unmodified_intersection(columns)
+    if not assigned:
         return
+    # An equal value is not a change; the history of what was assigned says which are.
+    changes = {}
+    for name in assigned:
+        added = state.attrs[name].history.added
+        if added:
+            changes[name] = added[0]
     table = state.mapper.local_table
     # What the ORM's flush would add (``updated_at``), given explicitly so the object holds it too.
     stamped = {column.key: column.onupdate.arg(None) for column in table.columns
-               if column.onupdate is not None and column.onupdate.is_callable
+               if changes and column.onupdate is not None and column.onupdate.is_callable
                and column.key not in changes}
     key = {column.key: getattr(obj, column.key) for column in table.primary_key}
     make_transient(obj)
@@ -140,6 +143,8 @@ def write_changes(session: Session, obj: Any) -> None:
     session.add(obj)
     for name, value in stamped.items():
         set_committed_value(obj, name, value)
+    if not changes:
+        return
     stmt = _UPDATES.get(table)
     if stmt is None:
         # The SET clause follows the keys of each execution's parameters.
