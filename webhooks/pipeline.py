@@ -121,7 +121,7 @@ def _apply(session: Session, adapter: Adapter, shop: Shop | ShopRow, delivery: I
     outcome = apply_event(session, shop, event, now)
     if outcome.shop_deleted:
         return {"status": "processed", "note": outcome.note, "delivery_id": envelope.delivery_id}
-    deliveries.finish_delivery(delivery, outcome, now)
+    deliveries.finish_delivery(session, delivery, outcome, now)
     return {"status": delivery.status.value, "note": outcome.note, "delivery_id": envelope.delivery_id}
 
 

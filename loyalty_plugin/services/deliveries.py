@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from ..errors import ErrorCode, NotFound
 from ..events import Outcome
 from ..models import DeliveryStatus, InboundDelivery
-from .sql import insert_or_none
+from .sql import insert_or_none, write_changes
 
 # A delivery in one of these states is finished: a repeat changes nothing.
 FINAL = frozenset({DeliveryStatus.PROCESSED, DeliveryStatus.IGNORED, DeliveryStatus.REJECTED})
@@ -37,13 +37,15 @@ def open_delivery(session: Session, *, shop_id: int, delivery_id: str, topic: st
     return delivery, False
 
 
-def finish_delivery(delivery: InboundDelivery, outcome: Outcome, now: dt.datetime) -> None:
+def finish_delivery(session: Session, delivery: InboundDelivery, outcome: Outcome,
+                    now: dt.datetime) -> None:
     delivery.status = DeliveryStatus.IGNORED if outcome.ignored else DeliveryStatus.PROCESSED
     delivery.note = outcome.note[:2000]
     delivery.error = None
     delivery.processed_at = now
     delivery.account_id = outcome.account_id or delivery.account_id
     delivery.platform_order_id = outcome.order_id or delivery.platform_order_id
+    write_changes(session, delivery)
 
 
 def reject_delivery(delivery: InboundDelivery, message: str, now: dt.datetime) -> None:

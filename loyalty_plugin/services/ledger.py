@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -23,7 +23,7 @@ from sqlalchemy.orm.util import identity_key
 from ..errors import InsufficientPoints
 from . import outbox
 from .shop_rows import cached_shop_row
-from .sql import insert_or_none, load_rows
+from .sql import insert_id_or_none, insert_or_none, load_rows
 from ..models import (LIFETIME_KINDS, CustomerAccount, EntryKind, EntrySource, EntryStatus,
                       ExpiryPolicy, LedgerEntry, LotAllocation, Shop)
 from ..rules.expiry import lot_expiry
@@ -136,13 +136,63 @@ def credit(session: Session, account_id: int, *, kind: EntryKind, points: int,
     spendable, unless ``expires_at`` is given (a merged lot keeps its date).
     Returns the existing entry unchanged when ``key`` was used before.
     """
+    account, values = _credit_values(
+        session, account_id, kind=kind, points=points, source=source, source_ref=source_ref,
+        key=key, now=now, matures_at=matures_at, expires_at=expires_at, order_id=order_id,
+        earn=earn, reason=reason, actor=actor)
+    entry = _insert_entry(session, values)
+    if entry is None:
+        return _existing_entry(session, account.shop_id, key)
+    _credited(session, account, values, entry.id, now, lot=entry)
+    return entry
+
+
+@dataclass(frozen=True)
+class Credit:
+    """A credit's values, for callers that need no entry object."""
+
+    id: int
+    shop_id: int
+    account_id: int
+    points: int
+    status: EntryStatus
+    matures_at: dt.datetime | None
+
+
+def credit_values(session: Session, account_id: int, *, kind: EntryKind, points: int,
+                  source: EntrySource, source_ref: str, key: str, now: dt.datetime,
+                  matures_at: dt.datetime | None = None, order_id: int | None = None,
+                  earn: EarnDetails | None = None, reason: str | None = None) -> Credit:
+    """``credit``, returning plain values: the entry is written by a Core INSERT and no
+    object is built for it (the webhook's earn needs its id and a few values only)."""
+    account, values = _credit_values(
+        session, account_id, kind=kind, points=points, source=source, source_ref=source_ref,
+        key=key, now=now, matures_at=matures_at, expires_at=FROM_POLICY, order_id=order_id,
+        earn=earn, reason=reason, actor=None)
+    entry_id = insert_id_or_none(session, LedgerEntry, values, conflict=["shop_id", "idempotency_key"])
+    if entry_id is None:
+        existing = _existing_entry(session, account.shop_id, key)
+        return Credit(existing.id, existing.shop_id, existing.account_id, existing.points,
+                      existing.status, existing.matures_at)
+    # Settling a debt needs the lot's object; rare enough to read it then.
+    _credited(session, account, values, entry_id, now, lot=lambda: session.get(LedgerEntry, entry_id))
+    return Credit(entry_id, account.shop_id, account.id, points, values["status"],
+                  values["matures_at"])
+
+
+def _credit_values(session: Session, account_id: int, *, kind: EntryKind, points: int,
+                   source: EntrySource, source_ref: str, key: str, now: dt.datetime,
+                   matures_at: dt.datetime | None, expires_at: dt.datetime | None | _FromPolicy,
+                   order_id: int | None, earn: EarnDetails | None, reason: str | None,
+                   actor: str | None) -> tuple[CustomerAccount, dict[str, Any]]:
+    """The locked account that takes a credit, and the credit's entry as column values."""
     if points <= 0:
         raise ValueError("a credit needs a positive number of points")
     account = lock_account(session, account_id)
     pending = matures_at is not None and matures_at > now
     if isinstance(expires_at, _FromPolicy):
         expires_at = policy_expiry(session, account.shop_id, matures_at if pending else now)
-    entry = _insert_entry(session, dict(
+    return account, dict(
         shop_id=account.shop_id, account_id=account.id, kind=kind, points=points,
         status=EntryStatus.PENDING if pending else EntryStatus.AVAILABLE, remaining=points,
         created_at=now, matures_at=matures_at if pending else None,
@@ -150,19 +200,25 @@ def credit(session: Session, account_id: int, *, kind: EntryKind, points: int,
         source_ref=source_ref, idempotency_key=key, order_id=order_id, reason=reason, actor=actor,
         base_amount=earn.base_amount if earn else None, rate=earn.rate if earn else None,
         multiplier=earn.multiplier if earn else None, rule_version=earn.rule_version if earn else None,
-    ))
-    if entry is None:
-        return _existing_entry(session, account.shop_id, key)
+    )
+
+
+def _credited(session: Session, account: CustomerAccount, values: dict[str, Any], entry_id: int,
+              now: dt.datetime, *, lot: LedgerEntry | Callable[[], LedgerEntry | None]) -> None:
+    """What a new credit entry does to its account: balances, debts, the inactivity clock."""
+    kind, points = values["kind"], values["points"]
+    pending = values["status"] is EntryStatus.PENDING
     in_debt = account.available < 0
     _move_balances(session, account.id, kind=kind, points=points,
                    pending=points if pending else 0, available=0 if pending else points)
     if in_debt and not pending:
+        entry = lot if isinstance(lot, LedgerEntry) else lot()
+        assert entry is not None
         _settle_debts(session, account.id, entry, now)
     if kind in ACTIVITY_KINDS:
         _restart_inactivity_clock(session, account, now)
     log.info("ledger credit shop=%s account=%s entry=%s kind=%s points=%s",
-             account.shop_id, account.id, entry.id, kind.value, points)
-    return entry
+             account.shop_id, account.id, entry_id, kind.value, points)
 
 
 def debit(session: Session, account_id: int, *, kind: EntryKind, points: int,
@@ -352,13 +408,18 @@ def _allocate(session: Session, *, lot_id: int, debit_id: int, shop_id: int, poi
                     .values(remaining=LedgerEntry.remaining - points))
 
 
+_MOVE_BALANCES = (_ACCOUNTS.update().where(_ACCOUNTS.c.id == bindparam("account_id")).values(
+    available=_ACCOUNTS.c.available + bindparam("available_by"),
+    pending=_ACCOUNTS.c.pending + bindparam("pending_by"),
+    lifetime=_ACCOUNTS.c.lifetime + bindparam("lifetime_by")))
+
+
 def _move_balances(session: Session, account_id: int, *, kind: EntryKind | None, points: int,
                    pending: int, available: int) -> None:
     lifetime = points if kind in LIFETIME_KINDS else 0
-    accounts = CustomerAccount.__table__
-    session.execute(accounts.update().where(accounts.c.id == account_id).values(
-        available=accounts.c.available + available, pending=accounts.c.pending + pending,
-        lifetime=accounts.c.lifetime + lifetime))
+    # Built once: a statement built per call costs more to key for the cache than to run.
+    session.execute(_MOVE_BALANCES, {"account_id": account_id, "available_by": available,
+                                     "pending_by": pending, "lifetime_by": lifetime})
     # The row is locked by this transaction, so the loaded copy can follow without a read.
     account = session.identity_map.get(identity_key(CustomerAccount, account_id))
     if account is not None:

@@ -22,7 +22,7 @@ from ..models import (AwardOn, EntryKind, EntrySource, LedgerEntry, LotAllocatio
 from ..rules.earning import Amounts, earn_base, points_for, reversal_target
 from . import codes, ledger, outbox, referral_progress, tiers
 from .accounts import resolve_account
-from .sql import insert_ignore, insert_or_none
+from .sql import insert_ignore, insert_or_none, write_changes
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def lock_order(session: Session, shop_id: int, platform_order_id: str,
 def apply_order_snapshot(session: Session, shop: Shop, snap: OrderSnapshot, now: dt.datetime) -> Outcome:
     order, created = lock_order(session, shop.id, snap.order_id, now)
     account = resolve_account(session, shop, snap.customer, now) if order.account_id is None else None
-    # The order's row is written once, by the flush at the end of settle_order.
+    # The order's row is written once, at the end of settle_order.
     with session.no_autoflush:
         if account is not None:
             order.account_id = account.id
@@ -130,6 +130,7 @@ def settle_order(session: Session, shop: Shop, order: Order, now: dt.datetime, *
                       account_id=order.account_id, order_id=order.platform_order_id)
     outcome.details = {"points_awarded": order.points_awarded, "points_reversed": order.points_reversed,
                        "order_status": order.status.value}
+    write_changes(session, order)
     session.flush()
     # After the flush: tier progress is read from the order row and its entries.
     if order.account_id is not None and order.points_reversed != reversed_before:
@@ -192,11 +193,11 @@ def _maybe_award(session: Session, shop: Shop, order: Order, now: dt.datetime, n
 
 
 def _earn(session: Session, shop: Shop, order: Order, points: int, base: Decimal,
-          multiplier: Decimal, now: dt.datetime) -> LedgerEntry:
+          multiplier: Decimal, now: dt.datetime) -> ledger.Credit:
     settings = shop.settings
     matures_at = now + dt.timedelta(days=settings.pending_days) if settings.pending_days else None
     assert order.account_id is not None
-    return ledger.credit(
+    return ledger.credit_values(
         session, order.account_id, kind=EntryKind.EARN, points=points,
         source=EntrySource.ORDER, source_ref=order.platform_order_id,
         key=f"order:{order.platform_order_id}:earn", now=now, matures_at=matures_at, order_id=order.id,

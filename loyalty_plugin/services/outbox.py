@@ -14,13 +14,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from ..models import (CustomerAccount, EntrySource, EventType, LedgerEntry, Order, OutboundEvent, Reward,
                       RewardCode, Tier, TierChange)
-from .sql import insert_or_none
+from .sql import insert_id_or_none
+
+if TYPE_CHECKING:  # ledger writes events: importing it here would be circular
+    from .ledger import Credit
 
 CUSTOMER = "{id: platform customer id or null, email, account_id}"
 BALANCE = "{available, pending}"
@@ -63,9 +66,9 @@ PAYLOADS: dict[EventType, dict[str, str]] = {
 
 
 def emit(session: Session, shop_id: int, type: EventType, payload: dict[str, Any], *, key: str,
-         now: dt.datetime, account_id: int | None = None) -> OutboundEvent | None:
-    """Write one event; None when an event with ``key`` exists already in this shop."""
-    return insert_or_none(session, OutboundEvent, dict(
+         now: dt.datetime, account_id: int | None = None) -> int | None:
+    """Write one event; its id, or None when an event with ``key`` exists already in this shop."""
+    return insert_id_or_none(session, OutboundEvent, dict(
         shop_id=shop_id, type=type, account_id=account_id, key=key[:255],
         payload=json.loads(json.dumps(payload, default=_plain)), created_at=now,
         fanned_out_at=None), conflict=["shop_id", "key"])
@@ -75,7 +78,7 @@ def customer_ref(account: CustomerAccount) -> dict[str, Any]:
     return {"id": account.platform_customer_id, "email": account.email, "account_id": account.id}
 
 
-def points_earned(session: Session, order: Order, entry: LedgerEntry, now: dt.datetime) -> None:
+def points_earned(session: Session, order: Order, entry: LedgerEntry | Credit, now: dt.datetime) -> None:
     account = _account(session, entry)
     emit(session, entry.shop_id, EventType.POINTS_EARNED, {
         "customer": customer_ref(account), "order_id": order.platform_order_id,
@@ -144,7 +147,7 @@ def reward_issued(session: Session, code: RewardCode, now: dt.datetime) -> None:
     }, key=f"reward.issued:{code.id}", now=now, account_id=account.id)
 
 
-def _account(session: Session, entry: LedgerEntry) -> CustomerAccount:
+def _account(session: Session, entry: LedgerEntry | Credit) -> CustomerAccount:
     account = session.get(CustomerAccount, entry.account_id)
     assert account is not None
     return account

@@ -4,9 +4,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, bindparam, literal
+from sqlalchemy import ColumnElement, bindparam, inspect, literal
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session, make_transient, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -35,13 +35,7 @@ def insert_or_none(session: Session, model: type[M], values: dict[str, Any], *,
     The statement is built once per shape and reused, which spares rebuilding and
     re-keying it on every webhook.
     """
-    dialect = session.get_bind().dialect.name
-    shape = (dialect, model, tuple(conflict), str(where) if where is not None else None,
-             tuple(sorted(values)))
-    plan = _RETURNING_INSERTS.get(shape)
-    if plan is None:
-        plan = _RETURNING_INSERTS[shape] = _returning_insert(dialect, model, values, conflict, where)
-    stmt, returned, absent = plan
+    stmt, returned, absent = _plan(session, model, values, conflict, where)
     row = session.execute(stmt, values).first()
     if row is None:
         return None
@@ -52,6 +46,26 @@ def insert_or_none(session: Session, model: type[M], values: dict[str, Any], *,
     make_transient_to_detached(obj)
     session.add(obj)
     return obj
+
+
+def insert_id_or_none(session: Session, model: type, values: dict[str, Any], *,
+                      conflict: list[str], where: ColumnElement[bool] | None = None) -> int | None:
+    """``insert_or_none`` for callers that need only the new row's id: no object is built."""
+    stmt, returned, _ = _plan(session, model, values, conflict, where)
+    row = session.execute(stmt, values).first()
+    return None if row is None else row[returned.index("id")]
+
+
+def _plan(session: Session, model: type, values: dict[str, Any], conflict: list[str],
+          where: ColumnElement[bool] | None) -> tuple[Any, tuple[str, ...], dict[str, None]]:
+    """The INSERT of this shape of ``values``, built once and reused; see _returning_insert."""
+    dialect = session.get_bind().dialect.name
+    shape = (dialect, model, tuple(conflict), str(where) if where is not None else None,
+             tuple(sorted(values)))
+    plan = _RETURNING_INSERTS.get(shape)
+    if plan is None:
+        plan = _RETURNING_INSERTS[shape] = _returning_insert(dialect, model, values, conflict, where)
+    return plan
 
 
 def _returning_insert(dialect: str, model: type, values: dict[str, Any], conflict: list[str],
@@ -95,6 +109,51 @@ def load_rows(session: Session, model: type[M], stmt: Any, params: dict[str, Any
                 set_committed_value(obj, name, value)
         objects.append(obj)
     return objects
+
+
+def write_changes(session: Session, obj: Any) -> None:
+    """Write the columns of ``obj`` changed since it was loaded, with one Core UPDATE by key.
+
+    For an object the caller holds locked and owns: the unit of work costs several
+    times the statement it writes. The object then reads as freshly loaded, its
+    history reset through public APIs (made transient, detached with its key, added
+    back), so the flush at commit has nothing left to write for it.
+    """
+    state = inspect(obj)
+    if not state.persistent:
+        return  # a new object's INSERT is the flush's to write, with every value
+    columns = state.mapper.column_attrs.keys()
+    assigned = set(columns) - state.unmodified_intersection(columns)
+    if not assigned:
+        return
+    # An equal value is not a change; the history of what was assigned says which are.
+    changes = {}
+    for name in assigned:
+        added = state.attrs[name].history.added
+        if added:
+            changes[name] = added[0]
+    table = state.mapper.local_table
+    # What the ORM's flush would add (``updated_at``), given explicitly so the object holds it too.
+    stamped = {column.key: column.onupdate.arg(None) for column in table.columns
+               if changes and column.onupdate is not None and column.onupdate.is_callable
+               and column.key not in changes}
+    key = {column.key: getattr(obj, column.key) for column in table.primary_key}
+    make_transient(obj)
+    make_transient_to_detached(obj)
+    session.add(obj)
+    for name, value in stamped.items():
+        set_committed_value(obj, name, value)
+    if not changes:
+        return
+    stmt = _UPDATES.get(table)
+    if stmt is None:
+        # The SET clause follows the keys of each execution's parameters.
+        stmt = _UPDATES[table] = table.update().where(
+            *(column == bindparam(f"key_{column.key}") for column in table.primary_key))
+    session.execute(stmt, {**changes, **stamped, **{f"key_{name}": value for name, value in key.items()}})
+
+
+_UPDATES: dict[Any, Any] = {}
 
 
 def fixed_values(column: Any, values: Iterable[Any]) -> list[ColumnElement[Any]]:

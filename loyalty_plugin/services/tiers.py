@@ -119,7 +119,9 @@ def evaluate_account(session: Session, shop: Shop, account_id: int, now: dt.date
     goes either way.
     """
     account = ledger.lock_account(session, account_id)
-    account.tiers_version = shop.settings.tiers_version
+    if account.tiers_version != shop.settings.tiers_version:
+        # Assigned only when it moves: even an equal value would leave the account for a flush.
+        account.tiers_version = shop.settings.tiers_version
     if shop.settings.tiers_version == FIRST_TIERS_VERSION and account.tier_id is None:
         return None  # the shop never had a tier: every tier change raises the version
     tiers = active_tiers(session, shop.id)

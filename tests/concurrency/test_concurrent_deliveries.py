@@ -378,8 +378,8 @@ def test_reordered_and_repeated_order_lifecycle_deliveries_net_to_zero_after_can
 def _fail_first_delivery(live_app, live_db, shop, monkeypatch, *, webhook_id: str,
                          customer: int, subtotal: str) -> bytes:
     """Deliver a paid order whose processing crashes after writing; check nothing stuck."""
-    crash = FailOnce(ledger.credit)
-    monkeypatch.setattr(ledger, "credit", crash)
+    crash = FailOnce(ledger.credit_values)
+    monkeypatch.setattr(ledger, "credit_values", crash)  # the earn's ledger write
     body = json.dumps(shopify_order(customer_id=customer, subtotal=subtotal)).encode()
 
     response = post_shopify(live_app.test_client(), shop, "orders/paid", body,

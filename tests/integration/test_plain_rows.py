@@ -4,14 +4,16 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import inspect, select
+from sqlalchemy import event, inspect, select
 
-from loyalty_plugin.models import (CustomerAccount, DeliveryStatus, InboundDelivery, Platform,
-                                   ProgramSettings, Shop)
+from loyalty_plugin.models import (CustomerAccount, DeliveryStatus, EntryKind, EntrySource, EntryStatus,
+                                   InboundDelivery, LedgerEntry, Order, OrderStatus, OutboundEvent,
+                                   Platform, ProgramSettings, Shop)
+from loyalty_plugin.services import ledger
 from loyalty_plugin.services.accounts import normalise_email
 from loyalty_plugin.services.ledger import lock_account
 from loyalty_plugin.services.shop_rows import cached_shop_row, load_shop_row, orm_shop
-from loyalty_plugin.services.sql import insert_or_none, load_rows
+from loyalty_plugin.services.sql import insert_id_or_none, insert_or_none, load_rows, write_changes
 from tests.factories import make_shop, unique
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
@@ -103,3 +105,95 @@ def test_locking_an_account_reads_its_balances_afresh(session):
     assert lock_account(session, account.id) is account
     assert account.available == 42
     assert not session.dirty
+
+
+def _stored(session, model, row_id: int) -> dict:
+    return session.execute(select(model.__table__).where(model.id == row_id)).one()._asdict()
+
+
+def test_written_changes_reach_the_row_and_leave_the_object_clean(session):
+    shop, _ = make_shop(session)
+    order = insert_or_none(session, Order, dict(
+        shop_id=shop.id, platform_order_id=unique("o"), status=OrderStatus.OPEN, created_at=NOW,
+        updated_at=NOW, items_amount=0, shipping_amount=0, tax_amount=0, refunded_base=0,
+        points_awarded=0, points_reversed=0, is_paid=False, is_fulfilled=False, is_cancelled=False,
+        is_test=False, snapshot_seen=False), conflict=["shop_id", "platform_order_id"])
+    assert order is not None
+    order.items_amount = Decimal("12.50")
+    order.status = OrderStatus.AWARDED
+    order.points_awarded = 12
+    order.is_paid = False  # unchanged: not written
+    write_changes(session, order)
+    state = inspect(order)
+    assert state.persistent and not session.dirty and not state.attrs.status.history.has_changes()
+    assert session.get(Order, order.id) is order
+    stored = _stored(session, Order, order.id)
+    assert {key: getattr(order, key) for key in stored} == stored
+    assert (stored["status"], stored["points_awarded"], stored["items_amount"]) == (
+        OrderStatus.AWARDED, 12, Decimal("12.50"))
+    # The update stamp the ORM would have added is written and held alike.
+    assert stored["updated_at"] > NOW
+
+
+def test_an_unchanged_object_writes_nothing(session):
+    shop, _ = make_shop(session)
+    delivery = insert_or_none(session, InboundDelivery, dict(
+        shop_id=shop.id, delivery_id=unique("d"), topic="orders/paid", status=DeliveryStatus.FAILED,
+        received_at=NOW, attempts=1, body=b"{}", headers={}), conflict=["shop_id", "delivery_id"])
+    assert delivery is not None
+    delivery.attempts = 1
+    statements = []
+    engine = session.get_bind()
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        write_changes(session, delivery)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    # Nor is the flush left anything to consider.
+    assert statements == [] and not session.dirty
+
+
+def test_inserted_id_names_the_new_row_or_none_for_an_existing_key(session):
+    shop, _ = make_shop(session)
+    values = dict(shop_id=shop.id, type="points.earned", account_id=None, key=unique("k"),
+                  payload={"points": 5}, created_at=NOW, fanned_out_at=None)
+    event_id = insert_id_or_none(session, OutboundEvent, values, conflict=["shop_id", "key"])
+    assert event_id is not None
+    assert _stored(session, OutboundEvent, event_id)["key"] == values["key"]
+    assert insert_id_or_none(session, OutboundEvent, values, conflict=["shop_id", "key"]) is None
+    assert not any(isinstance(obj, OutboundEvent) for obj in session.identity_map.values())
+
+
+def _earn_values(session, account: CustomerAccount, key: str, points: int = 20):
+    return ledger.credit_values(session, account.id, kind=EntryKind.EARN, points=points,
+                                source=EntrySource.ORDER, source_ref="o-1", key=key, now=NOW)
+
+
+def test_credit_values_write_the_entry_credit_would_and_repeat_nothing(session):
+    shop, _ = make_shop(session)
+    account = _account(session, shop)
+    key = unique("order")
+    first = _earn_values(session, account, key)
+    assert not any(isinstance(obj, LedgerEntry) for obj in session.identity_map.values())
+    stored = _stored(session, LedgerEntry, first.id)
+    assert (stored["account_id"], stored["points"], stored["remaining"], stored["status"]) == (
+        account.id, 20, 20, EntryStatus.AVAILABLE)
+    assert (first.shop_id, first.account_id, first.points, first.status, first.matures_at) == (
+        shop.id, account.id, 20, EntryStatus.AVAILABLE, None)
+    assert (account.available, account.lifetime) == (25, 25)
+    assert _earn_values(session, account, key) == first
+    assert (account.available, account.lifetime) == (25, 25)
+
+
+def test_credit_values_settle_a_debt_first(session):
+    shop, _ = make_shop(session)
+    account = _account(session, shop)
+    debt = ledger.debit(session, account.id, kind=EntryKind.ADJUSTMENT, points=10,
+                        source=EntrySource.API, source_ref="a", key=unique("debt"), now=NOW,
+                        shortfall=ledger.Shortfall.DEBT)
+    assert debt is not None and account.available == -5
+    lot = _earn_values(session, account, unique("order"))
+    assert account.available == 15
+    assert _stored(session, LedgerEntry, debt.id)["remaining"] == 0
+    assert _stored(session, LedgerEntry, lot.id)["remaining"] == 10
