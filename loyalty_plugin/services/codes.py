@@ -18,6 +18,7 @@ from ..providers.discounts import DiscountSpec
 from ..providers.native import NATIVE
 from ..rules.codes import clean_prefix, generate_code, normalise_code
 from . import ledger
+from .queries import newest_first
 from .sql import insert_or_none
 
 log = logging.getLogger(__name__)
@@ -75,8 +76,7 @@ def list_codes(session: Session, *, shop_id: int, limit: int, cursor: int | None
                ) -> tuple[list[RewardCode], int | None]:
     """The shop's codes newest first, or one customer's, optionally filtered;
     ``cursor`` is the last id of the previous page."""
-    stmt = (select(RewardCode).where(RewardCode.shop_id == shop_id)
-            .order_by(RewardCode.id.desc()).limit(limit + 1))
+    stmt = select(RewardCode).where(RewardCode.shop_id == shop_id)
     if account_id is not None:
         stmt = stmt.where(RewardCode.account_id == account_id)
     if status is not None:
@@ -85,11 +85,7 @@ def list_codes(session: Session, *, shop_id: int, limit: int, cursor: int | None
         stmt = stmt.where(RewardCode.origin == origin)
     if reward_id is not None:
         stmt = stmt.where(RewardCode.reward_id == reward_id)
-    if cursor is not None:
-        stmt = stmt.where(RewardCode.id < cursor)
-    rows = list(session.execute(stmt).scalars())
-    next_cursor = rows[limit - 1].id if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    return newest_first(session, stmt, RewardCode.id, limit=limit, cursor=cursor)
 
 
 def discount_spec(shop: Shop, account: CustomerAccount, code: RewardCode) -> DiscountSpec:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, joinedload
 from ..errors import Conflict, ErrorCode, NotFound, Unprocessable
 from ..models import DeliveryChannel, EventType, OutboundDelivery, OutboundStatus, WebhookEndpoint
 from ..rules.urls import url_refusal
+from .queries import newest_first
 
 log = logging.getLogger(__name__)
 
@@ -97,16 +98,12 @@ def list_deliveries(session: Session, shop_id: int, *, status: OutboundStatus | 
                     cursor: int | None) -> tuple[list[OutboundDelivery], int | None]:
     """Deliveries newest first; ``cursor`` is the last id of the previous page."""
     stmt = (select(OutboundDelivery).options(joinedload(OutboundDelivery.event))
-            .where(OutboundDelivery.shop_id == shop_id).order_by(OutboundDelivery.id.desc())
-            .limit(limit + 1))
+            .where(OutboundDelivery.shop_id == shop_id))
     if status is not None:
         stmt = stmt.where(OutboundDelivery.status == status)
     if channel is not None:
         stmt = stmt.where(OutboundDelivery.channel == channel)
-    if cursor is not None:
-        stmt = stmt.where(OutboundDelivery.id < cursor)
-    rows = list(session.execute(stmt).scalars())
-    return rows[:limit], rows[limit - 1].id if len(rows) > limit else None
+    return newest_first(session, stmt, OutboundDelivery.id, limit=limit, cursor=cursor)
 
 
 def replay_delivery(session: Session, shop_id: int, delivery_id: int,
