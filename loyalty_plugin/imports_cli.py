@@ -7,14 +7,13 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from . import migrate
 from .db import get_db
 from .errors import LoyaltyError
 from .jobs.imports import CHUNK_SIZE, BatchRevert, CustomerImport
 from .models import ImportBatch, utcnow
-from .services.imports import FileCheck, check_file
+from .services.imports import FileCheck, check_file, list_batches
 from .services.shops import get_shop
 
 
@@ -90,8 +89,7 @@ def import_revert(batch_id: int, shop_id: int | None, as_json: bool) -> None:
 def import_list(shop_id: int) -> None:
     """The shop's import batches, newest first."""
     with get_db().transaction() as session:
-        batches = session.execute(select(ImportBatch).where(ImportBatch.shop_id == shop_id)
-                                  .order_by(ImportBatch.id.desc())).scalars().all()
+        batches = list_batches(session, shop_id)
     for batch in batches:
         click.echo(f"{batch.id:>6}  {batch.status.value:<9}  {batch.created_at:%Y-%m-%d %H:%M}  "
                    f"{batch.rows_applied}/{batch.rows_total} rows  {batch.filename}")

@@ -12,13 +12,12 @@ import secrets
 from pathlib import Path
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
-from sqlalchemy import select
 
 from ..db import get_db, get_session
 from ..errors import BadRequest, Conflict, NotFound
 from ..jobs.imports import BatchRevert, CustomerImport
 from ..models import ImportBatch, utcnow
-from ..services.imports import check_file
+from ..services.imports import check_file, list_batches
 from .guard import current_shop
 from .pages import page
 
@@ -42,8 +41,7 @@ def waiting_file(shop_id: int, sha256: str) -> Path:
 
 
 def batches(shop_id: int) -> list[ImportBatch]:
-    return list(get_session().execute(select(ImportBatch).where(ImportBatch.shop_id == shop_id)
-                                      .order_by(ImportBatch.id.desc()).limit(50)).scalars())
+    return list_batches(get_session(), shop_id, limit=50)
 
 
 @bp.get("/import")

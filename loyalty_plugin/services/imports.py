@@ -204,3 +204,9 @@ def set_batch_status(session: Session, batch_id: int, status: ImportStatus, now:
     if status is ImportStatus.REVERTED:
         values["reverted_at"] = now
     session.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(**values))
+
+
+def list_batches(session: Session, shop_id: int, limit: int | None = None) -> list[ImportBatch]:
+    """The shop's import batches, newest first."""
+    stmt = select(ImportBatch).where(ImportBatch.shop_id == shop_id).order_by(ImportBatch.id.desc())
+    return list(session.execute(stmt.limit(limit) if limit else stmt).scalars())
