@@ -5,7 +5,7 @@ import datetime as dt
 import hashlib
 import logging
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import BigInteger, bindparam, func, select, text, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm import Session
 
@@ -13,11 +13,12 @@ from ..events import CustomerRef
 from ..models import CustomerAccount, EntryKind, EntrySource, LedgerEntry, Shop
 from . import ledger
 from .addresses import remember_address
+from .driver_sql import DriverStatement
 from .sql import insert_or_none, load_rows
 
 log = logging.getLogger(__name__)
 
-_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_ADVISORY_LOCK = DriverStatement(select(func.pg_advisory_xact_lock(bindparam("key", type_=BigInteger))))
 
 
 def normalise_email(email: str | None) -> str | None:
@@ -49,12 +50,13 @@ def _find_guest(session: Session, shop_id: int, email: str) -> CustomerAccount |
 
 
 _ACCOUNTS = CustomerAccount.__table__
-_REGISTERED = select(_ACCOUNTS).where(_ACCOUNTS.c.shop_id == bindparam("shop_id"),
-                                      _ACCOUNTS.c.platform_customer_id == bindparam("platform_id"))
-_REGISTERED_AND_GUEST = select(_ACCOUNTS).where(
+_REGISTERED = DriverStatement(select(_ACCOUNTS).where(
+    _ACCOUNTS.c.shop_id == bindparam("shop_id"),
+    _ACCOUNTS.c.platform_customer_id == bindparam("platform_id")))
+_REGISTERED_AND_GUEST = DriverStatement(select(_ACCOUNTS).where(
     _ACCOUNTS.c.shop_id == bindparam("shop_id"),
     (_ACCOUNTS.c.platform_customer_id == bindparam("platform_id"))
-    | (_ACCOUNTS.c.platform_customer_id.is_(None) & (_ACCOUNTS.c.email == bindparam("email"))))
+    | (_ACCOUNTS.c.platform_customer_id.is_(None) & (_ACCOUNTS.c.email == bindparam("email")))))
 
 
 def _registered_and_guest(session: Session, shop_id: int, platform_id: str, email: str | None
@@ -140,7 +142,7 @@ def _lock_email(session: Session, shop_id: int, email: str) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
     digest = hashlib.sha256(f"account-email:{shop_id}:{email}".encode()).digest()
-    session.execute(_ADVISORY_LOCK, {"key": int.from_bytes(digest[:8], "big", signed=True)})
+    _ADVISORY_LOCK.rows(session, {"key": int.from_bytes(digest[:8], "big", signed=True)})
 
 
 def _new_account(shop: Shop, ref: CustomerRef, email: str | None, now: dt.datetime) -> dict:

@@ -22,6 +22,7 @@ from sqlalchemy.orm.util import identity_key
 
 from ..errors import InsufficientPoints
 from . import outbox
+from .driver_sql import DriverStatement
 from .shop_rows import cached_shop_row
 from .sql import insert_id_or_none, insert_or_none, load_rows
 from ..models import (LIFETIME_KINDS, CustomerAccount, EntryKind, EntrySource, EntryStatus,
@@ -67,8 +68,8 @@ def _already_locked(session: Session, account_id: int) -> CustomerAccount | None
 
 
 _ACCOUNTS = CustomerAccount.__table__
-_LOCK_ACCOUNT = (select(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("account_id"))
-                 .with_for_update(key_share=True))
+_LOCK_ACCOUNT = DriverStatement(select(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("account_id"))
+                                .with_for_update(key_share=True))
 
 
 def lock_account(session: Session, account_id: int) -> CustomerAccount:
@@ -408,7 +409,7 @@ def _allocate(session: Session, *, lot_id: int, debit_id: int, shop_id: int, poi
                     .values(remaining=LedgerEntry.remaining - points))
 
 
-_MOVE_BALANCES = (_ACCOUNTS.update().where(_ACCOUNTS.c.id == bindparam("account_id")).values(
+_MOVE_BALANCES = DriverStatement(_ACCOUNTS.update().where(_ACCOUNTS.c.id == bindparam("account_id")).values(
     available=_ACCOUNTS.c.available + bindparam("available_by"),
     pending=_ACCOUNTS.c.pending + bindparam("pending_by"),
     lifetime=_ACCOUNTS.c.lifetime + bindparam("lifetime_by")))
@@ -417,8 +418,7 @@ _MOVE_BALANCES = (_ACCOUNTS.update().where(_ACCOUNTS.c.id == bindparam("account_
 def _move_balances(session: Session, account_id: int, *, kind: EntryKind | None, points: int,
                    pending: int, available: int) -> None:
     lifetime = points if kind in LIFETIME_KINDS else 0
-    # Built once: a statement built per call costs more to key for the cache than to run.
-    session.execute(_MOVE_BALANCES, {"account_id": account_id, "available_by": available,
+    _MOVE_BALANCES.execute(session, {"account_id": account_id, "available_by": available,
                                      "pending_by": pending, "lifetime_by": lifetime})
     # The row is locked by this transaction, so the loaded copy can follow without a read.
     account = session.identity_map.get(identity_key(CustomerAccount, account_id))

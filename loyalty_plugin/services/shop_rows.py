@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..models import Platform, ProgramSettings, Shop, ShopStatus
+from .driver_sql import DriverStatement
 
 _SETTINGS = ProgramSettings.__table__
 _SHOPS = Shop.__table__
@@ -45,10 +46,11 @@ class ShopRow:
 _SHOP_COLUMNS = [_SHOPS.c[name] for name in ("id", "platform", "domain", "currency", "timezone",
                                                 "status", "webhook_secret", "previous_webhook_secret",
                                                 "widget_secret")]
-_BY_ID = (select(*_SHOP_COLUMNS, *_SETTINGS.c)
-          .join_from(_SHOPS, _SETTINGS, _SETTINGS.c.shop_id == _SHOPS.c.id)
-          .where(_SHOPS.c.id == bindparam("shop_id")))
-_BY_ID_AND_PLATFORM = _BY_ID.where(_SHOPS.c.platform == bindparam("platform"))
+_SELECT = (select(*_SHOP_COLUMNS, *_SETTINGS.c)
+           .join_from(_SHOPS, _SETTINGS, _SETTINGS.c.shop_id == _SHOPS.c.id)
+           .where(_SHOPS.c.id == bindparam("shop_id")))
+_BY_ID = DriverStatement(_SELECT)
+_BY_ID_AND_PLATFORM = DriverStatement(_SELECT.where(_SHOPS.c.platform == bindparam("platform")))
 
 _CACHE = "loyalty_shop_rows"
 
@@ -60,9 +62,9 @@ def load_shop_row(session: Session, shop_id: int, platform: Platform | None = No
     before it is done with them.
     """
     if platform is None:
-        row = session.execute(_BY_ID, {"shop_id": shop_id}).first()
+        row = _BY_ID.first(session, {"shop_id": shop_id})
     else:
-        row = session.execute(_BY_ID_AND_PLATFORM, {"shop_id": shop_id, "platform": platform}).first()
+        row = _BY_ID_AND_PLATFORM.first(session, {"shop_id": shop_id, "platform": platform})
     if row is None:
         return None
     count = len(_SHOP_COLUMNS)

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session, make_transient, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from .driver_sql import DriverStatement
+
 M = TypeVar("M")
 
 
@@ -36,7 +38,7 @@ def insert_or_none(session: Session, model: type[M], values: dict[str, Any], *,
     re-keying it on every webhook.
     """
     stmt, returned, absent = _plan(session, model, values, conflict, where)
-    row = session.execute(stmt, values).first()
+    row = stmt.first(session, values)
     if row is None:
         return None
     # The object is built from what was sent plus what only the database knows (the key
@@ -52,12 +54,12 @@ def insert_id_or_none(session: Session, model: type, values: dict[str, Any], *,
                       conflict: list[str], where: ColumnElement[bool] | None = None) -> int | None:
     """``insert_or_none`` for callers that need only the new row's id: no object is built."""
     stmt, returned, _ = _plan(session, model, values, conflict, where)
-    row = session.execute(stmt, values).first()
+    row = stmt.first(session, values)
     return None if row is None else row[returned.index("id")]
 
 
 def _plan(session: Session, model: type, values: dict[str, Any], conflict: list[str],
-          where: ColumnElement[bool] | None) -> tuple[Any, tuple[str, ...], dict[str, None]]:
+          where: ColumnElement[bool] | None) -> tuple[DriverStatement, tuple[str, ...], dict[str, None]]:
     """The INSERT of this shape of ``values``, built once and reused; see _returning_insert."""
     dialect = session.get_bind().dialect.name
     shape = (dialect, model, tuple(conflict), str(where) if where is not None else None,
@@ -69,7 +71,7 @@ def _plan(session: Session, model: type, values: dict[str, Any], conflict: list[
 
 
 def _returning_insert(dialect: str, model: type, values: dict[str, Any], conflict: list[str],
-                      where: ColumnElement[bool] | None) -> tuple[Any, tuple[str, ...], dict[str, None]]:
+                      where: ColumnElement[bool] | None) -> tuple[DriverStatement, tuple[str, ...], dict[str, None]]:
     """The INSERT for one shape, the attributes it returns, and those known to be NULL."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = model.__table__  # type: ignore[attr-defined]
@@ -81,23 +83,24 @@ def _returning_insert(dialect: str, model: type, values: dict[str, Any], conflic
             .on_conflict_do_nothing(index_elements=conflict, index_where=where)
             .returning(*returned))
     absent = {column.key: None for column in unsent if column not in returned}
-    return stmt, tuple(column.key for column in returned), absent
+    return DriverStatement(stmt), tuple(column.key for column in returned), absent
 
 
 _RETURNING_INSERTS: dict[tuple, Any] = {}
 
 
-def load_rows(session: Session, model: type[M], stmt: Any, params: dict[str, Any], *,
+def load_rows(session: Session, model: type[M], stmt: DriverStatement, params: dict[str, Any], *,
               refresh: bool = False) -> list[M]:
-    """The objects of the rows a Core SELECT of ``model``'s whole table returns.
+    """The objects of the rows a SELECT of ``model``'s whole table returns.
 
     As an ORM query would: an object this session holds already is reused (with the
     row's values when ``refresh``, like ``populate_existing``), any other is built
     straight from its row, which costs a fraction of the ORM's loading machinery.
     """
     objects = []
-    for row in session.execute(stmt, params):
-        values = row._asdict()
+    keys = stmt.keys
+    for row in stmt.rows(session, params):
+        values = dict(zip(keys, row))
         key = identity_key(model, tuple(values[c.key] for c in model.__table__.primary_key))  # type: ignore[attr-defined]
         obj = session.identity_map.get(key)
         if obj is None:
@@ -145,15 +148,17 @@ def write_changes(session: Session, obj: Any) -> None:
         set_committed_value(obj, name, value)
     if not changes:
         return
-    stmt = _UPDATES.get(table)
+    params = {**changes, **stamped, **{f"key_{name}": value for name, value in key.items()}}
+    shape = (table, frozenset(changes) | frozenset(stamped))
+    stmt = _UPDATES.get(shape)
     if stmt is None:
-        # The SET clause follows the keys of each execution's parameters.
-        stmt = _UPDATES[table] = table.update().where(
-            *(column == bindparam(f"key_{column.key}") for column in table.primary_key))
-    session.execute(stmt, {**changes, **stamped, **{f"key_{name}": value for name, value in key.items()}})
+        stmt = _UPDATES[shape] = DriverStatement(table.update().where(
+            *(column == bindparam(f"key_{column.key}") for column in table.primary_key)),
+            column_keys=sorted(shape[1]))
+    stmt.execute(session, params)
 
 
-_UPDATES: dict[Any, Any] = {}
+_UPDATES: dict[tuple, DriverStatement] = {}
 
 
 def fixed_values(column: Any, values: Iterable[Any]) -> list[ColumnElement[Any]]:

@@ -11,6 +11,7 @@ from loyalty_plugin.models import (CustomerAccount, DeliveryStatus, EntryKind, E
                                    Platform, ProgramSettings, Shop)
 from loyalty_plugin.services import ledger
 from loyalty_plugin.services.accounts import normalise_email
+from loyalty_plugin.services.driver_sql import DriverStatement
 from loyalty_plugin.services.ledger import lock_account
 from loyalty_plugin.services.shop_rows import cached_shop_row, load_shop_row, orm_shop
 from loyalty_plugin.services.sql import insert_id_or_none, insert_or_none, load_rows, write_changes
@@ -79,7 +80,7 @@ def _account(session, shop: Shop) -> CustomerAccount:
 def test_loaded_rows_reuse_the_object_the_session_holds(session):
     shop, _ = make_shop(session)
     account = _account(session, shop)
-    stmt = select(CustomerAccount.__table__).where(CustomerAccount.id == account.id)
+    stmt = DriverStatement(select(CustomerAccount.__table__).where(CustomerAccount.id == account.id))
     assert load_rows(session, CustomerAccount, stmt, {}) == [account]
 
 
@@ -87,7 +88,7 @@ def test_loaded_rows_become_persistent_objects(session):
     shop, _ = make_shop(session)
     account_id = _account(session, shop).id
     session.expunge_all()
-    stmt = select(CustomerAccount.__table__).where(CustomerAccount.id == account_id)
+    stmt = DriverStatement(select(CustomerAccount.__table__).where(CustomerAccount.id == account_id))
     [account] = load_rows(session, CustomerAccount, stmt, {})
     assert inspect(account).persistent and not inspect(account).unloaded
     assert session.get(CustomerAccount, account_id) is account

@@ -1,0 +1,154 @@
+"""Hot statements run on the session's own driver connection, compiled once per dialect.
+
+A statement executed through the session pays for its cache key, an execution
+context and a result object on every call: on the webhook path that costs about
+twice what the driver spends sending the statement. ``DriverStatement`` keeps a
+Core statement compiled per dialect, with the bind and result processors of its
+column types (SQLAlchemy's public type API, so enums, UTC times and JSON read and
+write exactly as through the ORM), and runs it with one reused driver cursor in
+the session's transaction.
+
+What the session would do around a statement is kept: pending ORM changes are
+flushed first (autoflush), the engine's ``before_cursor_execute`` and
+``after_cursor_execute`` listeners see the statement, and driver errors surface
+as SQLAlchemy's exceptions (``IntegrityError``, ``OperationalError``, ...).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import exc
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+_CURSOR = "loyalty_driver_cursor"
+
+
+class _Compiled:
+    """One statement for one dialect: its SQL, how to bind its parameters, how to read its rows."""
+
+    def __init__(self, stmt: Any, dialect: Any, column_keys: Sequence[str] | None) -> None:
+        compiled = stmt.compile(dialect=dialect, column_keys=list(column_keys) if column_keys else None)
+        if compiled.post_compile_params or compiled.literal_execute_params:
+            raise ValueError("a driver statement cannot expand parameters at execution time")
+        if compiled.escaped_bind_names:
+            raise ValueError("a driver statement needs plain parameter names: "
+                             + ", ".join(sorted(compiled.escaped_bind_names)))
+        self.compiled = compiled
+        # Python-side column defaults, which an execution context would otherwise compute.
+        self.defaults = [(column.key, column.default) for column in compiled.insert_prefetch]
+        self.defaults += [(column.key, column.onupdate) for column in compiled.update_prefetch]
+        self.sql: str = compiled.string
+        self.positions: tuple[str, ...] | None = (
+            tuple(compiled.positiontup or ()) if compiled.positional else None)
+        self.bind_processors: dict[str, Callable[[Any], Any]] = {}
+        for name, bind in compiled.binds.items():
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                self.bind_processors[name] = processor
+        self.result_types = [column.type for column in _returned_columns(stmt)]
+        self.result_processors: list[Callable[[Any], Any] | None] | None = None
+        self.prepare = dialect.name == "postgresql"
+
+    def parameters(self, params: dict[str, Any]) -> Any:
+        if self.defaults:
+            params = dict(params)
+            for name, default in self.defaults:
+                if name not in params:
+                    params[name] = default.arg(None) if default.is_callable else default.arg
+        values = self.compiled.construct_params(params)
+        for name, processor in self.bind_processors.items():
+            if name in values:
+                values[name] = processor(values[name])
+        if self.positions is None:
+            return values
+        return tuple(values[name] for name in self.positions)
+
+    def rows(self, cursor: Any, dialect: Any) -> list[tuple]:
+        if cursor.description is None:
+            return []
+        fetched = cursor.fetchall()
+        if self.result_processors is None:
+            # The driver's type codes pick the processor, as they do for SQLAlchemy's own results.
+            self.result_processors = [
+                type_.dialect_impl(dialect).result_processor(dialect, column[1])
+                for type_, column in zip(self.result_types, cursor.description)]
+        processors = self.result_processors
+        if not any(processors):
+            return fetched
+        return [tuple(value if processor is None or value is None else processor(value)
+                      for processor, value in zip(processors, row)) for row in fetched]
+
+
+def _returned_columns(stmt: Any) -> list[Any]:
+    if getattr(stmt, "is_select", False):
+        return list(stmt.selected_columns)
+    if getattr(stmt, "is_dml", False):
+        return list(stmt.exported_columns)  # its RETURNING columns, if any
+    return []
+
+
+class DriverStatement:
+    """A Core statement run straight on the session's driver connection.
+
+    ``column_keys`` compiles an INSERT or UPDATE with exactly those SET columns, as
+    Core does for a statement without explicit values executed with those parameters.
+    """
+
+    def __init__(self, stmt: Any, column_keys: Sequence[str] | None = None) -> None:
+        self.stmt = stmt
+        self.column_keys = tuple(column_keys) if column_keys else None
+        self.keys = [column.key for column in _returned_columns(stmt)]
+        self._by_dialect: dict[str, _Compiled] = {}
+
+    def rows(self, session: Session, params: dict[str, Any]) -> list[tuple]:
+        """Every row the statement returns (none for a statement without RETURNING)."""
+        rows, _ = self._run(session, params)
+        return rows
+
+    def first(self, session: Session, params: dict[str, Any]) -> tuple | None:
+        rows, _ = self._run(session, params)
+        return rows[0] if rows else None
+
+    def execute(self, session: Session, params: dict[str, Any]) -> int:
+        """Run a statement without RETURNING; the number of rows it changed."""
+        _, rowcount = self._run(session, params)
+        return rowcount
+
+    def _run(self, session: Session, params: dict[str, Any]) -> tuple[list[tuple], int]:
+        if session.autoflush:
+            session.flush()
+        connection = session.connection()
+        dialect = connection.dialect
+        compiled = self._by_dialect.get(dialect.name)
+        if compiled is None:
+            compiled = self._by_dialect[dialect.name] = _Compiled(self.stmt, dialect, self.column_keys)
+        parameters = compiled.parameters(params)
+        cursor = _cursor(connection)
+        sql = compiled.sql
+        listeners = connection.dispatch
+        for listener in listeners.before_cursor_execute:
+            sql, parameters = listener(connection, cursor, sql, parameters, None, False) or (sql, parameters)
+        try:
+            if compiled.prepare:
+                cursor.execute(sql, parameters, prepare=True)
+            else:
+                cursor.execute(sql, parameters)
+            rows = compiled.rows(cursor, dialect)
+        except dialect.loaded_dbapi.Error as error:
+            raise exc.DBAPIError.instance(sql, parameters, error, dialect.loaded_dbapi.Error,
+                                          hide_parameters=connection.engine.hide_parameters,
+                                          dialect=dialect) from error
+        for listener in listeners.after_cursor_execute:
+            listener(connection, cursor, sql, parameters, None, False)
+        return rows, cursor.rowcount
+
+
+def _cursor(connection: Connection) -> Any:
+    """One driver cursor per pooled connection, kept with it for its whole life."""
+    pooled = connection.connection
+    cursor = pooled.info.get(_CURSOR)
+    if cursor is None:
+        cursor = pooled.info[_CURSOR] = pooled.driver_connection.cursor()
+    return cursor

@@ -1,0 +1,121 @@
+"""Driver statements read and write exactly what the ORM does, and behave like session statements."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import bindparam, event, exc, insert, select
+
+from loyalty_plugin.models import (CustomerAccount, DeliveryStatus, InboundDelivery, Order, OrderStatus,
+                                   utcnow)
+from loyalty_plugin.services.driver_sql import DriverStatement
+from tests.factories import make_shop, unique
+
+NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
+_DELIVERIES = InboundDelivery.__table__
+_ORDERS = Order.__table__
+
+INSERT_DELIVERY = DriverStatement(insert(_DELIVERIES).values(
+    shop_id=bindparam("shop_id"), delivery_id=bindparam("delivery_id"), topic=bindparam("topic"),
+    status=bindparam("status"), body=bindparam("body")).returning(
+    _DELIVERIES.c.id, _DELIVERIES.c.status, _DELIVERIES.c.received_at, _DELIVERIES.c.attempts,
+    _DELIVERIES.c.headers))
+DELIVERY_BY_ID = DriverStatement(select(_DELIVERIES).where(_DELIVERIES.c.id == bindparam("id")))
+
+
+def _insert_delivery(session, shop_id: int, **values) -> tuple:
+    return INSERT_DELIVERY.first(session, dict(shop_id=shop_id, delivery_id=unique("d"), topic="orders/paid",
+                                               status=DeliveryStatus.PROCESSED, body=b"{\"a\": 1}", **values))
+
+
+def test_insert_returns_processed_values_and_fills_python_defaults(session):
+    shop, _ = make_shop(session)
+    before = utcnow()
+    row_id, status, received_at, attempts, headers = _insert_delivery(session, shop.id)
+    # Enum, aware UTC time and JSON come back as the ORM gives them; the defaults were sent.
+    assert status is DeliveryStatus.PROCESSED
+    assert received_at.tzinfo is not None and received_at >= before - dt.timedelta(seconds=1)
+    assert (attempts, headers) == (1, {})
+    stored = session.get(InboundDelivery, row_id)
+    assert (stored.status, stored.body, stored.attempts, stored.headers) == (
+        DeliveryStatus.PROCESSED, b"{\"a\": 1}", 1, {})
+
+
+def test_select_rows_match_the_orm(session):
+    shop, _ = make_shop(session)
+    row_id = _insert_delivery(session, shop.id)[0]
+    [row] = DELIVERY_BY_ID.rows(session, {"id": row_id})
+    values = dict(zip(DELIVERY_BY_ID.keys, row))
+    stored = session.get(InboundDelivery, row_id)
+    assert values == {key: getattr(stored, key) for key in values}
+    assert DELIVERY_BY_ID.rows(session, {"id": row_id + 1000}) == []
+    assert DELIVERY_BY_ID.first(session, {"id": row_id + 1000}) is None
+
+
+def test_update_with_column_keys_stamps_updated_at_and_counts_rows(session):
+    shop, _ = make_shop(session)
+    order = Order(shop_id=shop.id, platform_order_id=unique("o"), status=OrderStatus.OPEN,
+                  items_amount=Decimal("10.00"), created_at=NOW, updated_at=NOW)
+    session.add(order)
+    session.flush()
+    update = DriverStatement(_ORDERS.update().where(_ORDERS.c.id == bindparam("key_id")),
+                             column_keys=["items_amount", "status"])
+    changed = update.execute(session, {"key_id": order.id, "items_amount": Decimal("12.34"),
+                                       "status": OrderStatus.AWARDED})
+    assert changed == 1
+    assert update.execute(session, {"key_id": order.id + 1000, "items_amount": Decimal("1"),
+                                    "status": OrderStatus.OPEN}) == 0
+    session.expire_all()
+    stored = session.get(Order, order.id)
+    assert (stored.items_amount, stored.status) == (Decimal("12.34"), OrderStatus.AWARDED)
+    assert stored.updated_at > NOW
+
+
+def test_pending_orm_changes_are_flushed_first_unless_autoflush_is_off(session):
+    shop, _ = make_shop(session)
+    count = DriverStatement(select(CustomerAccount.__table__.c.id).where(
+        CustomerAccount.__table__.c.shop_id == bindparam("shop_id")))
+    with session.no_autoflush:
+        session.add(CustomerAccount(shop_id=shop.id, platform_customer_id=unique("c"),
+                                    created_at=NOW, updated_at=NOW))
+        assert count.rows(session, {"shop_id": shop.id}) == []
+    assert len(count.rows(session, {"shop_id": shop.id})) == 1
+
+
+def test_engine_listeners_see_each_statement(session, engine):
+    shop, _ = make_shop(session)
+    seen: list[tuple[str, str]] = []
+
+    def before(_conn, _cursor, statement, *_args):
+        seen.append(("before", statement))
+
+    def after(_conn, _cursor, statement, *_args):
+        seen.append(("after", statement))
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        _insert_delivery(session, shop.id)
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+    assert [when for when, _ in seen] == ["before", "after"]
+    assert all(sql.startswith("INSERT INTO inbound_deliveries") for _, sql in seen)
+
+
+def test_driver_errors_surface_as_sqlalchemy_errors(session):
+    shop, _ = make_shop(session)
+    delivery_id = unique("d")
+    params = dict(shop_id=shop.id, delivery_id=delivery_id, topic="orders/paid",
+                  status=DeliveryStatus.PROCESSED, body=b"{}")
+    INSERT_DELIVERY.first(session, params)
+    with pytest.raises(exc.IntegrityError):
+        INSERT_DELIVERY.first(session, params)
+
+
+def test_statements_that_expand_at_execution_are_refused(session):
+    make_shop(session)
+    expanding = DriverStatement(select(_DELIVERIES.c.id).where(_DELIVERIES.c.id.in_([1, 2, 3])))
+    with pytest.raises(ValueError, match="expand"):
+        expanding.rows(session, {})
