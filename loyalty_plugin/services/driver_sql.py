@@ -48,6 +48,7 @@ class _Compiled:
             if processor is not None:
                 self.bind_processors[name] = processor
         self.result_types = [column.type for column in _returned_columns(stmt)]
+        self.returns_rows = bool(self.result_types)
         self.result_processors: list[Callable[[Any], Any] | None] | None = None
         self.prepare = dialect.name == "postgresql"
 
@@ -66,7 +67,8 @@ class _Compiled:
         return tuple(values[name] for name in self.positions)
 
     def rows(self, cursor: Any, dialect: Any) -> list[tuple]:
-        if cursor.description is None:
+        # Known from the statement: asking the cursor for its description builds an object per column.
+        if not self.returns_rows:
             return []
         fetched = cursor.fetchall()
         if self.result_processors is None:
