@@ -9,7 +9,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, Response, current_app, g, request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
@@ -89,6 +89,7 @@ def init_app(app: Flask, database: Database | None = None) -> Database:
         )
         database = Database(engine)
     app.extensions[EXTENSION_KEY] = database
+    app.after_request(_end_read_transaction)
     app.teardown_appcontext(_close_request_session)
     return database
 
@@ -102,6 +103,24 @@ def get_session() -> Session:
     if "db_session" not in g:
         g.db_session = get_db().new_session()
     return g.db_session
+
+
+_READS = frozenset({"GET", "HEAD"})
+
+
+def _end_read_transaction(response: Response) -> Response:
+    """A successful read ends its transaction with COMMIT, not the ROLLBACK of closing.
+
+    psycopg forgets every prepared statement of a connection on ROLLBACK, so reads
+    that rolled back would prepare their statements anew on every request. Nothing
+    is left to commit on this path: a read that writes commits what it writes, and
+    an ORM change left pending (a bug) still goes to the rollback.
+    """
+    session: Session | None = g.get("db_session")
+    if (session is not None and request.method in _READS and response.status_code < 400
+            and session.in_transaction() and not (session.new or session.dirty or session.deleted)):
+        session.commit()
+    return response
 
 
 def _close_request_session(_exc: BaseException | None) -> None:

@@ -5,7 +5,6 @@ import dataclasses
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
-from sqlalchemy import Row
 
 from loyalty_plugin.api.helpers import json_body
 from loyalty_plugin.db import get_db, get_session
@@ -154,7 +153,7 @@ def summary() -> Response:
     return _cached(dump_customer_summary(view), private=True, max_age=PRIVATE_MAX_AGE)
 
 
-def _referral_link(shop: Shop, account: Row) -> storefront.ReferralLink | None:
+def _referral_link(shop: Shop, account: storefront.AccountRow) -> storefront.ReferralLink | None:
     """The customer's link while the shop runs referrals; drawn on the first look, then kept.
 
     ``account``: a row with the account's ``id`` and ``referral_code``. Only the first

@@ -15,6 +15,7 @@ as SQLAlchemy's exceptions (``IntegrityError``, ``OperationalError``, ...).
 """
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -102,6 +103,8 @@ class DriverStatement:
         self.stmt = stmt
         self.column_keys = tuple(column_keys) if column_keys else None
         self.keys = [column.key for column in _returned_columns(stmt)]
+        # Rows that answer by column name as well, like SQLAlchemy's Row.
+        self.named = namedtuple("Row", self.keys, rename=True) if self.keys else None  # type: ignore[misc]
         self._by_dialect: dict[str, _Compiled] = {}
 
     def rows(self, session: Session, params: dict[str, Any]) -> list[tuple]:
@@ -112,6 +115,15 @@ class DriverStatement:
     def first(self, session: Session, params: dict[str, Any]) -> tuple | None:
         rows, _ = self._run(session, params)
         return rows[0] if rows else None
+
+    def named_rows(self, session: Session, params: dict[str, Any]) -> list[Any]:
+        """``rows`` whose values also read as attributes named by the statement's column keys."""
+        make = self.named._make  # type: ignore[union-attr]
+        return [make(row) for row in self.rows(session, params)]
+
+    def first_named(self, session: Session, params: dict[str, Any]) -> Any | None:
+        row = self.first(session, params)
+        return None if row is None else self.named._make(row)  # type: ignore[union-attr]
 
     def execute(self, session: Session, params: dict[str, Any]) -> int:
         """Run a statement without RETURNING; the number of rows it changed."""

@@ -17,7 +17,7 @@ from typing import Any
 __all__ = ["Blocker", "CatalogCache", "CodeView", "CustomerView", "ProgramView", "ReferralLink", "RewardOffer",
            "customer_view", "estimate_points", "load_catalog", "program_view", "signed_in_view"]
 
-from sqlalchemy import Row, Select, bindparam, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ..models import (CodeStatus, CustomerAccount, LedgerEntry, Reward, RewardCode, RewardKind, Shop, Tier,
@@ -25,6 +25,7 @@ from ..models import (CodeStatus, CustomerAccount, LedgerEntry, Reward, RewardCo
 from ..rules.earning import Amounts, earn_base, points_for
 from ..rules.tiers import current_window
 from .catalog_cache import CatalogCache
+from .driver_sql import DriverStatement
 from .sql import fixed_values
 from .tiers import NO_MULTIPLIER, TierStatus, multiplier_for, points_progress, tier_status
 
@@ -89,7 +90,7 @@ class ReferralLink:
 @dataclass(frozen=True)
 class CustomerView:
     program: ProgramView
-    account: CustomerAccount | Row  # the entity, or a row of ACCOUNT_COLUMNS
+    account: CustomerAccount | AccountRow  # the entity, or a row of ACCOUNT_COLUMNS
     tier: TierStatus
     offers: list[RewardOffer]
     codes: list[CodeView]
@@ -103,19 +104,21 @@ REWARDS = (select(Reward).where(Reward.shop_id == bindparam("shop_id"), Reward.a
            .order_by(Reward.points_cost, Reward.id).limit(MAX_REWARDS))
 TIERS = (select(Tier).where(Tier.shop_id == bindparam("shop_id"), Tier.archived_at.is_(None))
          .order_by(Tier.threshold, Tier.id))
-ACTIVITY = (select(LedgerEntry.kind, LedgerEntry.points, LedgerEntry.status, LedgerEntry.created_at,
-                   LedgerEntry.reason)
-            .where(LedgerEntry.shop_id == bindparam("shop_id"),
-                   LedgerEntry.account_id == bindparam("account_id"))
-            .order_by(LedgerEntry.id.desc()).limit(bindparam("limit")))
-CODES = (select(RewardCode.code, Reward.name, RewardCode.status, RewardCode.kind, RewardCode.value,
-                RewardCode.min_order_subtotal, RewardCode.points_spent, RewardCode.expires_at)
-         .join(Reward, Reward.id == RewardCode.reward_id)
-         .where(RewardCode.account_id == bindparam("account_id"), _SHOWN_CODE)
-         .order_by(RewardCode.id.desc()).limit(bindparam("limit")))
-REDEMPTIONS_BY_REWARD = (select(RewardCode.reward_id, func.count())
-                         .where(RewardCode.account_id == bindparam("account_id"), _SHOWN_CODE)
-                         .group_by(RewardCode.reward_id))
+ACTIVITY = DriverStatement(
+    select(LedgerEntry.kind, LedgerEntry.points, LedgerEntry.status, LedgerEntry.created_at,
+           LedgerEntry.reason)
+    .where(LedgerEntry.shop_id == bindparam("shop_id"), LedgerEntry.account_id == bindparam("account_id"))
+    .order_by(LedgerEntry.id.desc()).limit(bindparam("limit")))
+CODES = DriverStatement(
+    select(RewardCode.code, Reward.name, RewardCode.status, RewardCode.kind, RewardCode.value,
+           RewardCode.min_order_subtotal, RewardCode.points_spent, RewardCode.expires_at)
+    .join(Reward, Reward.id == RewardCode.reward_id)
+    .where(RewardCode.account_id == bindparam("account_id"), _SHOWN_CODE)
+    .order_by(RewardCode.id.desc()).limit(bindparam("limit")))
+REDEMPTIONS_BY_REWARD = DriverStatement(
+    select(RewardCode.reward_id, func.count())
+    .where(RewardCode.account_id == bindparam("account_id"), _SHOWN_CODE)
+    .group_by(RewardCode.reward_id))
 
 
 def load_catalog(session: Session, shop: Shop) -> tuple[list[Tier], list[Reward]]:
@@ -132,6 +135,8 @@ def program_view(session: Session, shop: Shop, cache: CatalogCache | None = None
 
 # What the storefront shows of an account and needs to stand it in its tier: plain
 # columns, past the ORM (a signed-in summary needs no entity; drawing a referral code loads one).
+# An AccountRow answers these columns' keys as attributes.
+AccountRow = Any
 ACCOUNT_COLUMNS = (CustomerAccount.id, CustomerAccount.first_name, CustomerAccount.available,
                    CustomerAccount.pending, CustomerAccount.lifetime, CustomerAccount.tier_id,
                    CustomerAccount.tier_since, CustomerAccount.tier_expires_at,
@@ -139,7 +144,7 @@ ACCOUNT_COLUMNS = (CustomerAccount.id, CustomerAccount.first_name, CustomerAccou
 
 
 @functools.cache
-def _account_query(with_progress: bool, has_start: bool, has_end: bool) -> Select:
+def _account_query(with_progress: bool, has_start: bool, has_end: bool) -> DriverStatement:
     # Most customers never redeemed: knowing it here spares the codes' statements.
     columns: list[Any] = [*ACCOUNT_COLUMNS, select(RewardCode.id).where(
         RewardCode.account_id == CustomerAccount.id, _SHOWN_CODE).exists().label("has_codes")]
@@ -147,8 +152,9 @@ def _account_query(with_progress: bool, has_start: bool, has_end: bool) -> Selec
         columns.append(points_progress(CustomerAccount.id, bindparam("start") if has_start else None,
                                        bindparam("end") if has_end else None)
                        .scalar_subquery().label("progress"))
-    return select(*columns).where(CustomerAccount.shop_id == bindparam("shop_id"),
-                                  CustomerAccount.platform_customer_id == bindparam("external_id"))
+    return DriverStatement(select(*columns).where(
+        CustomerAccount.shop_id == bindparam("shop_id"),
+        CustomerAccount.platform_customer_id == bindparam("external_id")))
 
 
 def signed_in_view(session: Session, shop: Shop, external_id: str, now: dt.datetime, *,
@@ -161,16 +167,20 @@ def signed_in_view(session: Session, shop: Shop, external_id: str, now: dt.datet
     program = program_view(session, shop, cache)
     with_progress = bool(program.tiers) and shop.settings.tier_basis is TierBasis.POINTS_EARNED
     window = current_window(shop.settings.tier_window, now, shop.timezone)
-    row = session.connection().execute(
-        _account_query(with_progress, window.start is not None, window.end is not None),
-        {"shop_id": shop.id, "external_id": external_id, "start": window.start, "end": window.end}).first()
+    params: dict[str, Any] = {"shop_id": shop.id, "external_id": external_id}
+    if window.start is not None:
+        params["start"] = window.start
+    if window.end is not None:
+        params["end"] = window.end
+    row = _account_query(with_progress, window.start is not None, window.end is not None).first_named(
+        session, params)
     if row is None:
         return None
     return customer_view(session, shop, row, now, cache=cache, program=program,
                          progress=Decimal(row.progress) if with_progress else None, has_codes=row.has_codes)
 
 
-def customer_view(session: Session, shop: Shop, account: CustomerAccount | Row, now: dt.datetime, *,
+def customer_view(session: Session, shop: Shop, account: CustomerAccount | AccountRow, now: dt.datetime, *,
                   cache: CatalogCache | None = None, activity_limit: int = 5, codes_limit: int = 10,
                   program: ProgramView | None = None, progress: Decimal | None = None,
                   has_codes: bool = True) -> CustomerView:
@@ -181,16 +191,15 @@ def customer_view(session: Session, shop: Shop, account: CustomerAccount | Row, 
         # A tier this worker has not seen yet (its shop's tiers_version may be cached too).
         program, progress = program_view(session, shop), None
     status = tier_status(session, shop, account, now, tiers=program.tiers, amount=progress)
-    # Plain columns, no entities: straight through the connection, past the ORM's machinery.
-    activity = session.connection().execute(ACTIVITY, {"shop_id": shop.id, "account_id": account.id,
-                                                       "limit": activity_limit}).all()
+    activity = ACTIVITY.named_rows(session, {"shop_id": shop.id, "account_id": account.id,
+                                             "limit": activity_limit})
     return CustomerView(program=program, account=account, tier=status,
                         offers=_offers(session, program, account, has_codes),
                         codes=_codes(session, account, now, codes_limit) if has_codes else [],
                         activity=activity)
 
 
-def _offers(session: Session, program: ProgramView, account: CustomerAccount | Row,
+def _offers(session: Session, program: ProgramView, account: CustomerAccount | AccountRow,
             has_codes: bool) -> list[RewardOffer]:
     thresholds = {t.id: t.threshold for t in program.tiers}
     held = thresholds.get(account.tier_id) if account.tier_id is not None else None
@@ -215,13 +224,13 @@ def _offers(session: Session, program: ProgramView, account: CustomerAccount | R
     return offers
 
 
-def _redemptions_by_reward(session: Session, account: CustomerAccount | Row) -> dict[int, int]:
-    rows = session.connection().execute(REDEMPTIONS_BY_REWARD, {"account_id": account.id}).all()
+def _redemptions_by_reward(session: Session, account: CustomerAccount | AccountRow) -> dict[int, int]:
+    rows = REDEMPTIONS_BY_REWARD.rows(session, {"account_id": account.id})
     return {reward_id: count for reward_id, count in rows}
 
 
-def _codes(session: Session, account: CustomerAccount | Row, now: dt.datetime, limit: int) -> list[CodeView]:
-    rows = session.connection().execute(CODES, {"account_id": account.id, "limit": limit}).all()
+def _codes(session: Session, account: CustomerAccount | AccountRow, now: dt.datetime, limit: int) -> list[CodeView]:
+    rows = CODES.rows(session, {"account_id": account.id, "limit": limit})
     return [CodeView(code=code, reward_name=name,
                      status=CodeStatus.EXPIRED if status is CodeStatus.ISSUED and expires_at <= now
                      else status, kind=kind, value=value, min_order_subtotal=minimum,
