@@ -183,3 +183,28 @@ def test_a_customer_with_a_referral_code_is_read_without_a_write(client, session
     assert again == first
     # Only reads (the test's savepoint around the request aside): no UPDATE, no INSERT.
     assert "SELECT" in statements and set(statements) <= {"SELECT", "SAVEPOINT", "ROLLBACK", "RELEASE"}
+
+
+def test_an_account_the_service_created_shows_its_link_on_the_first_look_without_a_write(
+        client, session, engine, program):
+    from sqlalchemy import event
+
+    from loyalty_plugin.events import CustomerRef
+    from loyalty_plugin.services.accounts import resolve_account
+
+    program.settings.referrals_enabled = True
+    account = resolve_account(session, program, CustomerRef(platform_id="c9", email="c9@example.com"),
+                              program.created_at)
+    session.commit()
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement.lstrip().split(None, 1)[0].upper())
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        referral = summary(client, program, signed(program, "c9")).json["referral"]
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert referral["code"] == account.referral_code is not None
+    assert "SELECT" in statements and set(statements) <= {"SELECT", "SAVEPOINT", "ROLLBACK", "RELEASE"}
