@@ -6,8 +6,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, bindparam, inspect, literal
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, make_transient, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Session, configure_mappers, make_transient, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from .driver_sql import DriverStatement
@@ -46,8 +46,7 @@ def insert_or_none(session: Session, model: type[M], values: dict[str, Any], *,
     # The object is built from what was sent plus what only the database knows (the key
     # and defaults): RETURNING every column costs a column description per column, and
     # the ORM's query-loading machinery more than the INSERT itself.
-    obj = model(**{**values, **absent, **dict(zip(returned, row))})
-    make_transient_to_detached(obj)
+    obj = _as_loaded(model, {**values, **absent, **dict(zip(returned, row))})
     session.add(obj)
     return obj
 
@@ -106,14 +105,29 @@ def load_rows(session: Session, model: type[M], stmt: DriverStatement, params: d
         key = identity_key(model, tuple(values[c.key] for c in model.__table__.primary_key))  # type: ignore[attr-defined]
         obj = session.identity_map.get(key)
         if obj is None:
-            obj = model(**values)
-            make_transient_to_detached(obj)
+            obj = _as_loaded(model, values)
             session.add(obj)
         elif refresh:
             for name, value in values.items():
                 set_committed_value(obj, name, value)
         objects.append(obj)
     return objects
+
+
+def _as_loaded(model: type[M], values: dict[str, Any]) -> M:
+    """A detached object holding ``values`` as if loaded from its row.
+
+    Built as the ORM builds the objects of the rows it loads: the values go straight
+    into the instance's dictionary, past the constructor's event per attribute (which
+    cost six times the rest), then become the committed state with the identity key.
+    """
+    mapper = model.__mapper__  # type: ignore[attr-defined]
+    if not mapper.configured:
+        configure_mappers()  # what a constructor's first call would do
+    obj = mapper.class_manager.new_instance()
+    instance_dict(obj).update(values)
+    make_transient_to_detached(obj)
+    return obj
 
 
 def write_changes(session: Session, obj: Any) -> None:

@@ -198,3 +198,27 @@ def test_credit_values_settle_a_debt_first(session):
     assert account.available == 15
     assert _stored(session, LedgerEntry, debt.id)["remaining"] == 0
     assert _stored(session, LedgerEntry, lot.id)["remaining"] == 10
+
+
+def test_a_lean_insert_works_as_a_fresh_process_first_touch_of_the_orm(tmp_path):
+    # Building objects past the constructor must still configure the mappers first.
+    import subprocess
+    import sys
+
+    script = f"""
+from sqlalchemy.orm import Session
+from loyalty_plugin.db import make_engine
+from loyalty_plugin.migrate import upgrade
+from loyalty_plugin.models import Platform, Shop
+from loyalty_plugin.services.sql import insert_or_none
+engine = make_engine("sqlite:///{tmp_path / 'fresh.db'}")
+upgrade(engine)
+with Session(engine) as session:
+    shop = insert_or_none(session, Shop, dict(platform=Platform.SHOPIFY, domain="fresh.myshopify.com",
+                                              currency="USD", timezone="UTC", webhook_secret="s",
+                                              widget_secret="w"), conflict=None)
+    print(shop.id, shop.domain)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", "fresh.myshopify.com"]
