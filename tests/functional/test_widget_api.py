@@ -1,6 +1,8 @@
 """The widget JSON API: identity, tenancy, the signed-in and guest views, caching."""
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from loyalty_plugin.models import CodeStatus, RewardKind, ShopStatus, utcnow
@@ -164,31 +166,38 @@ def test_the_referral_link_is_shown_to_the_signed_in_customer_while_referrals_ru
     assert summary(client, program, signed(program, "c1")).json["referral"] == first
 
 
-def test_a_customer_with_a_referral_code_is_read_without_a_write(client, session, engine, program):
+def _statement_verbs(engine, request) -> tuple[Any, list[str]]:
+    """``request()``'s result and the first word of every statement it ran."""
     from sqlalchemy import event
 
-    program.settings.referrals_enabled = True
-    session.commit()
-    first = summary(client, program, signed(program, "c1")).json["referral"]  # draws the code
-    statements: list[str] = []
+    verbs: list[str] = []
 
     def record(_conn, _cursor, statement, *_args):
-        statements.append(statement.lstrip().split(None, 1)[0].upper())
+        verbs.append(statement.lstrip().split(None, 1)[0].upper())
 
     event.listen(engine, "before_cursor_execute", record)
     try:
-        again = summary(client, program, signed(program, "c1")).json["referral"]
+        return request(), verbs
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+# Only reads (the test's savepoint around the request aside): no UPDATE, no INSERT.
+READS_ONLY = {"SELECT", "SAVEPOINT", "ROLLBACK", "RELEASE"}
+
+
+def test_a_customer_with_a_referral_code_is_read_without_a_write(client, session, engine, program):
+    program.settings.referrals_enabled = True
+    session.commit()
+    first = summary(client, program, signed(program, "c1")).json["referral"]  # draws the code
+    again, verbs = _statement_verbs(
+        engine, lambda: summary(client, program, signed(program, "c1")).json["referral"])
     assert again == first
-    # Only reads (the test's savepoint around the request aside): no UPDATE, no INSERT.
-    assert "SELECT" in statements and set(statements) <= {"SELECT", "SAVEPOINT", "ROLLBACK", "RELEASE"}
+    assert "SELECT" in verbs and set(verbs) <= READS_ONLY
 
 
 def test_an_account_the_service_created_shows_its_link_on_the_first_look_without_a_write(
         client, session, engine, program):
-    from sqlalchemy import event
-
     from loyalty_plugin.events import CustomerRef
     from loyalty_plugin.services.accounts import resolve_account
 
@@ -196,15 +205,7 @@ def test_an_account_the_service_created_shows_its_link_on_the_first_look_without
     account = resolve_account(session, program, CustomerRef(platform_id="c9", email="c9@example.com"),
                               program.created_at)
     session.commit()
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        statements.append(statement.lstrip().split(None, 1)[0].upper())
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        referral = summary(client, program, signed(program, "c9")).json["referral"]
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    referral, verbs = _statement_verbs(
+        engine, lambda: summary(client, program, signed(program, "c9")).json["referral"])
     assert referral["code"] == account.referral_code is not None
-    assert "SELECT" in statements and set(statements) <= {"SELECT", "SAVEPOINT", "ROLLBACK", "RELEASE"}
+    assert "SELECT" in verbs and set(verbs) <= READS_ONLY
