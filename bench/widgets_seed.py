@@ -6,8 +6,9 @@ as the service writes them: three earn lots per customer, cached balances equal
 to the ledger, a tier for those whose points reached one, a code for every fifth.
 
 The shop runs referrals, as the demo and real shops do, so every summary shows
-the customer's referral link. Every customer has a referral code, as every
-account the service creates does.
+the customer's referral link. Nine customers in ten already have their referral
+code (they have opened the panel before); the tenth draws it on their first
+summary in the run, the one write a storefront read may do.
 """
 from __future__ import annotations
 
@@ -74,7 +75,7 @@ UPDATE customer_accounts AS a SET referral_code = (
     SELECT string_agg(substr(:alphabet, ((a.id / power(:base, k)::bigint) % :base)::int + 1, 1), ''
                       ORDER BY k DESC)
     FROM generate_series(0, :length - 1) AS k)
-WHERE a.shop_id = :shop
+WHERE a.shop_id = :shop AND a.id % 10 <> 0
 """
 
 

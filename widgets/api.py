@@ -154,11 +154,10 @@ def summary() -> Response:
 
 
 def _referral_link(shop: Shop, account: storefront.AccountRow) -> storefront.ReferralLink | None:
-    """The customer's link while the shop runs referrals.
+    """The customer's link while the shop runs referrals; drawn on the first look, then kept.
 
-    ``account``: a row with the account's ``id`` and ``referral_code``. Accounts get
-    their code when they are created; one made by an earlier version draws it on its
-    first look, the only write a summary may do.
+    ``account``: a row with the account's ``id`` and ``referral_code``. Only the first
+    look writes; every later one reads the code with the rest of the account.
     """
     if not shop.settings.referrals_enabled:
         return None

@@ -4,15 +4,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Callable
 
-from sqlalchemy import BigInteger, bindparam, func, select, update
+from sqlalchemy import BigInteger, bindparam, func, select, text, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm import Session
 
 from ..events import CustomerRef
 from ..models import CustomerAccount, EntryKind, EntrySource, LedgerEntry, Shop
-from ..rules.referrals import new_referral_code
 from . import ledger
 from .addresses import remember_address
 from .driver_sql import DriverStatement
@@ -104,8 +102,13 @@ def _resolve(session: Session, shop: Shop, ref: CustomerRef, now: dt.datetime) -
         if account is None and guest is not None and _claim_guest(session, guest, ref.platform_id):
             account, guest = guest, None
         if account is None:
-            account = _insert_account(session, _new_account(shop, ref, email, now),
-                                      lambda: find_by_external_id(session, shop.id, ref.platform_id))
+            account = insert_or_none(session, CustomerAccount, _new_account(shop, ref, email, now),
+                                     conflict=["shop_id", "platform_customer_id"])
+            if account is not None:
+                ledger.mark_locked(session, account.id)  # inserted by this transaction
+            else:
+                account = find_by_external_id(session, shop.id, ref.platform_id)
+            assert account is not None
         elif guest is not None:
             merge_accounts(session, guest, account, now)
         _update_profile(session, account, ref, email)
@@ -114,9 +117,16 @@ def _resolve(session: Session, shop: Shop, ref: CustomerRef, now: dt.datetime) -
         account = _find_single_registered(session, shop.id, email)
         if account is not None:
             return account
-        guest_ref = CustomerRef(email=email, first_name=ref.first_name, last_name=ref.last_name)
-        account = _insert_account(session, _new_account(shop, guest_ref, email, now),
-                                  lambda: _find_guest(session, shop.id, email))
+        account = insert_or_none(session, CustomerAccount,
+                                 _new_account(shop, CustomerRef(email=email, first_name=ref.first_name,
+                                                                last_name=ref.last_name), email, now),
+                                 conflict=["shop_id", "email"],
+                                 where=text("platform_customer_id IS NULL"))
+        if account is not None:
+            ledger.mark_locked(session, account.id)  # inserted by this transaction
+        else:
+            account = _find_guest(session, shop.id, email)
+        assert account is not None
         _update_profile(session, account, ref, email)
         return account
     return None
@@ -135,33 +145,10 @@ def _lock_email(session: Session, shop_id: int, email: str) -> None:
     _ADVISORY_LOCK.rows(session, {"key": int.from_bytes(digest[:8], "big", signed=True)})
 
 
-def _insert_account(session: Session, values: dict, find: Callable[[], CustomerAccount | None]
-                    ) -> CustomerAccount:
-    """The account ``values`` describe, inserted, or the one ``find`` gets if it exists.
-
-    The INSERT gives way on any unique key: a concurrent insert of the same customer
-    (then ``find`` gets it), or a referral code another account holds (then nothing is
-    found and a new code is drawn; in a shop of a million customers, about one new
-    account in 600 million).
-    """
-    for _ in range(5):
-        account = insert_or_none(session, CustomerAccount, values, conflict=None)
-        if account is not None:
-            ledger.mark_locked(session, account.id)  # inserted by this transaction
-            return account
-        account = find()
-        if account is not None:
-            return account
-        values = {**values, "referral_code": new_referral_code()}
-    raise RuntimeError("could not draw an unused referral code")
-
-
 def _new_account(shop: Shop, ref: CustomerRef, email: str | None, now: dt.datetime) -> dict:
     return dict(shop_id=shop.id, platform_customer_id=ref.platform_id, email=email,
                 first_name=ref.first_name, last_name=ref.last_name, available=0, pending=0,
                 lifetime=0, created_at=now, updated_at=now,
-                # Drawn now, so showing the code never writes (see _insert_account for a taken one).
-                referral_code=new_referral_code(),
                 # Nothing to re-evaluate or re-date yet: it starts on the shop's current rules.
                 tiers_version=shop.settings.tiers_version,
                 expiry_version=shop.settings.expiry_version)

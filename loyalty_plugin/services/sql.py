@@ -30,10 +30,8 @@ def insert_ignore(session: Session, model: type, values: dict[str, Any], *,
 
 
 def insert_or_none(session: Session, model: type[M], values: dict[str, Any], *,
-                   conflict: list[str] | None, where: ColumnElement[bool] | None = None) -> M | None:
+                   conflict: list[str], where: ColumnElement[bool] | None = None) -> M | None:
     """Like ``insert_ignore``, returning the new row as an object, or None if one existed.
-
-    ``conflict=None`` does nothing on a conflict with any unique key.
 
     A row this transaction just inserted is already locked by it: no SELECT needed.
     The statement is built once per shape and reused, which spares rebuilding and
@@ -59,11 +57,11 @@ def insert_id_or_none(session: Session, model: type, values: dict[str, Any], *,
     return None if row is None else row[returned.index("id")]
 
 
-def _plan(session: Session, model: type, values: dict[str, Any], conflict: list[str] | None,
+def _plan(session: Session, model: type, values: dict[str, Any], conflict: list[str],
           where: ColumnElement[bool] | None) -> tuple[DriverStatement, tuple[str, ...], dict[str, None]]:
     """The INSERT of this shape of ``values``, built once and reused; see _returning_insert."""
     dialect = session.get_bind().dialect.name
-    shape = (dialect, model, tuple(conflict or ()), str(where) if where is not None else None,
+    shape = (dialect, model, tuple(conflict), str(where) if where is not None else None,
              tuple(sorted(values)))
     plan = _RETURNING_INSERTS.get(shape)
     if plan is None:
@@ -71,7 +69,7 @@ def _plan(session: Session, model: type, values: dict[str, Any], conflict: list[
     return plan
 
 
-def _returning_insert(dialect: str, model: type, values: dict[str, Any], conflict: list[str] | None,
+def _returning_insert(dialect: str, model: type, values: dict[str, Any], conflict: list[str],
                       where: ColumnElement[bool] | None) -> tuple[DriverStatement, tuple[str, ...], dict[str, None]]:
     """The INSERT for one shape, the attributes it returns, and those known to be NULL."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert

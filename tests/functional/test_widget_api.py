@@ -195,17 +195,3 @@ def test_a_customer_with_a_referral_code_is_read_without_a_write(client, session
     assert again == first
     assert "SELECT" in verbs and set(verbs) <= READS_ONLY
 
-
-def test_an_account_the_service_created_shows_its_link_on_the_first_look_without_a_write(
-        client, session, engine, program):
-    from loyalty_plugin.events import CustomerRef
-    from loyalty_plugin.services.accounts import resolve_account
-
-    program.settings.referrals_enabled = True
-    account = resolve_account(session, program, CustomerRef(platform_id="c9", email="c9@example.com"),
-                              program.created_at)
-    session.commit()
-    referral, verbs = _statement_verbs(
-        engine, lambda: summary(client, program, signed(program, "c9")).json["referral"])
-    assert referral["code"] == account.referral_code is not None
-    assert "SELECT" in verbs and set(verbs) <= READS_ONLY
