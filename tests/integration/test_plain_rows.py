@@ -216,7 +216,7 @@ upgrade(engine)
 with Session(engine) as session:
     shop = insert_or_none(session, Shop, dict(platform=Platform.SHOPIFY, domain="fresh.myshopify.com",
                                               currency="USD", timezone="UTC", webhook_secret="s",
-                                              widget_secret="w"), conflict=None)
+                                              widget_secret="w"), conflict=["id"])
     print(shop.id, shop.domain)
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
