@@ -30,6 +30,7 @@ from .sql import fixed_values
 from .tiers import NO_MULTIPLIER, TierStatus, multiplier_for, points_progress, tier_status
 
 MAX_REWARDS = 50
+ACTIVITY_LIMIT = 5  # recent entries a summary shows
 # Codes a customer no longer needs to see: nothing was issued, the points came back.
 HIDDEN_CODE_STATUSES = (CodeStatus.FAILED, CodeStatus.CANCELLED)
 _SHOWN_CODE = RewardCode.status.not_in(fixed_values(RewardCode.status, HIDDEN_CODE_STATUSES))
@@ -104,11 +105,13 @@ REWARDS = (select(Reward).where(Reward.shop_id == bindparam("shop_id"), Reward.a
            .order_by(Reward.points_cost, Reward.id).limit(MAX_REWARDS))
 TIERS = (select(Tier).where(Tier.shop_id == bindparam("shop_id"), Tier.archived_at.is_(None))
          .order_by(Tier.threshold, Tier.id))
+ACTIVITY_COLUMNS = (LedgerEntry.kind, LedgerEntry.points, LedgerEntry.status, LedgerEntry.created_at,
+                    LedgerEntry.reason)
 ACTIVITY = DriverStatement(
-    select(LedgerEntry.kind, LedgerEntry.points, LedgerEntry.status, LedgerEntry.created_at,
-           LedgerEntry.reason)
+    select(*ACTIVITY_COLUMNS)
     .where(LedgerEntry.shop_id == bindparam("shop_id"), LedgerEntry.account_id == bindparam("account_id"))
     .order_by(LedgerEntry.id.desc()).limit(bindparam("limit")))
+ActivityRow = ACTIVITY.named
 CODES = DriverStatement(
     select(RewardCode.code, Reward.name, RewardCode.status, RewardCode.kind, RewardCode.value,
            RewardCode.min_order_subtotal, RewardCode.points_spent, RewardCode.expires_at)
@@ -145,6 +148,9 @@ ACCOUNT_COLUMNS = (CustomerAccount.id, CustomerAccount.first_name, CustomerAccou
 
 @functools.cache
 def _account_query(with_progress: bool, has_start: bool, has_end: bool) -> DriverStatement:
+    """The account, whether it has codes to show, its tier progress and its recent
+    entries, in one statement: one row per entry (newest first), or one row with the
+    entry's columns NULL for an account without any."""
     # Most customers never redeemed: knowing it here spares the codes' statements.
     columns: list[Any] = [*ACCOUNT_COLUMNS, select(RewardCode.id).where(
         RewardCode.account_id == CustomerAccount.id, _SHOWN_CODE).exists().label("has_codes")]
@@ -152,9 +158,21 @@ def _account_query(with_progress: bool, has_start: bool, has_end: bool) -> Drive
         columns.append(points_progress(CustomerAccount.id, bindparam("start") if has_start else None,
                                        bindparam("end") if has_end else None)
                        .scalar_subquery().label("progress"))
-    return DriverStatement(select(*columns).where(
-        CustomerAccount.shop_id == bindparam("shop_id"),
-        CustomerAccount.platform_customer_id == bindparam("external_id")))
+    # The id of the oldest entry shown (the ACTIVITY_LIMIT-th newest; none for a shorter
+    # history: then every entry): the join reads just those, by range on (account_id, id),
+    # however long the account's history is.
+    oldest_shown = func.coalesce(
+        select(LedgerEntry.id).where(LedgerEntry.account_id == CustomerAccount.id)
+        .order_by(LedgerEntry.id.desc()).limit(1).offset(ACTIVITY_LIMIT - 1).scalar_subquery(), 0)
+    entries = LedgerEntry.__table__.alias("shown_entry")  # apart from the subqueries' ledger_entries
+    columns += [entries.c[column.key].label(f"entry_{column.key}") for column in ACTIVITY_COLUMNS]
+    return DriverStatement(
+        select(*columns)
+        .select_from(CustomerAccount.__table__.outerjoin(
+            entries, (entries.c.account_id == CustomerAccount.id) & (entries.c.id >= oldest_shown)))
+        .where(CustomerAccount.shop_id == bindparam("shop_id"),
+               CustomerAccount.platform_customer_id == bindparam("external_id"))
+        .order_by(entries.c.id.desc()))
 
 
 def signed_in_view(session: Session, shop: Shop, external_id: str, now: dt.datetime, *,
@@ -172,27 +190,31 @@ def signed_in_view(session: Session, shop: Shop, external_id: str, now: dt.datet
         params["start"] = window.start
     if window.end is not None:
         params["end"] = window.end
-    row = _account_query(with_progress, window.start is not None, window.end is not None).first_named(
+    rows = _account_query(with_progress, window.start is not None, window.end is not None).named_rows(
         session, params)
-    if row is None:
+    if not rows:
         return None
+    row, shown = rows[0], len(ACTIVITY_COLUMNS)
+    activity = [ActivityRow._make(entry[-shown:]) for entry in rows if entry[-shown] is not None]
     return customer_view(session, shop, row, now, cache=cache, program=program,
-                         progress=Decimal(row.progress) if with_progress else None, has_codes=row.has_codes)
+                         progress=Decimal(row.progress) if with_progress else None, has_codes=row.has_codes,
+                         activity=activity)
 
 
 def customer_view(session: Session, shop: Shop, account: CustomerAccount | AccountRow, now: dt.datetime, *,
-                  cache: CatalogCache | None = None, activity_limit: int = 5, codes_limit: int = 10,
+                  cache: CatalogCache | None = None, codes_limit: int = 10,
                   program: ProgramView | None = None, progress: Decimal | None = None,
-                  has_codes: bool = True) -> CustomerView:
-    """``program``, ``progress`` (in the current tier window) and ``has_codes`` (False: the
-    customer has no code to show): when the caller has read them."""
+                  has_codes: bool = True, activity: list[Any] | None = None) -> CustomerView:
+    """``program``, ``progress`` (in the current tier window), ``has_codes`` (False: the
+    customer has no code to show) and ``activity``: when the caller has read them."""
     program = program or program_view(session, shop, cache)
     if cache is not None and account.tier_id is not None and program.tier_name(account.tier_id) is None:
         # A tier this worker has not seen yet (its shop's tiers_version may be cached too).
         program, progress = program_view(session, shop), None
     status = tier_status(session, shop, account, now, tiers=program.tiers, amount=progress)
-    activity = ACTIVITY.named_rows(session, {"shop_id": shop.id, "account_id": account.id,
-                                             "limit": activity_limit})
+    if activity is None:
+        activity = ACTIVITY.named_rows(session, {"shop_id": shop.id, "account_id": account.id,
+                                                 "limit": ACTIVITY_LIMIT})
     return CustomerView(program=program, account=account, tier=status,
                         offers=_offers(session, program, account, has_codes),
                         codes=_codes(session, account, now, codes_limit) if has_codes else [],

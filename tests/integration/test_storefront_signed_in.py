@@ -68,14 +68,39 @@ def test_the_points_basis_reads_account_and_progress_in_one_statement(session, s
     with count_statements() as statements:
         view = storefront.signed_in_view(session, shop, "c1", now, cache=cache)
     assert view.tier.progress == 450
-    # The account with its progress and whether it has codes, then the activity: nothing else.
-    assert len(statements) == 2 and view.codes == []
+    # The account with its progress, whether it has codes, and its recent entries: nothing else.
+    assert len(statements) == 1 and view.codes == [] and len(view.activity) == 3
     assert "customer_accounts" in statements[0] and "sum(" in statements[0].lower()
 
     make_code(session, shop, view.account.id, make_reward(session, shop), code="LOY-SHOWN2345")
     with count_statements() as statements:
         view = storefront.signed_in_view(session, shop, "c1", now, cache=cache)
-    assert len(statements) == 3 and [c.code for c in view.codes] == ["LOY-SHOWN2345"]
+    assert len(statements) == 2 and [c.code for c in view.codes] == ["LOY-SHOWN2345"]
+
+
+@pytest.mark.parametrize("orders", [0, 1, storefront.ACTIVITY_LIMIT, storefront.ACTIVITY_LIMIT + 3])
+def test_the_activity_read_with_the_account_is_its_newest_entries(session, orders):
+    shop, _ = make_shop(session)
+    start = utcnow() - dt.timedelta(days=30)
+    for n in range(orders):
+        apply_order_snapshot(session, shop, make_order(f"a{n}", customer_id="c2", items=f"{10 + n}"),
+                             start + dt.timedelta(days=n))
+    other = make_order("x", customer_id="c3", items="99")  # another customer's entries stay out
+    apply_order_snapshot(session, shop, other, start)
+    if not orders:
+        # An unpaid order: the account exists, without a single entry.
+        apply_order_snapshot(session, shop, make_order("a0", customer_id="c2", items="10", paid=False), start)
+    session.flush()
+    account = find_by_external_id(session, shop.id, "c2")
+
+    view = storefront.signed_in_view(session, shop, "c2", utcnow())
+
+    expected = storefront.ACTIVITY.named_rows(
+        session, {"shop_id": shop.id, "account_id": account.id, "limit": storefront.ACTIVITY_LIMIT})
+    assert view.activity == expected
+    assert [entry.points for entry in view.activity] == [
+        10 + n for n in reversed(range(orders))][:storefront.ACTIVITY_LIMIT]
+    assert view.account.id == account.id
 
 
 def test_a_code_not_shown_is_not_read(session, shop, count_statements):
