@@ -51,7 +51,8 @@ class _Compiled:
         self.result_types = [column.type for column in _returned_columns(stmt)]
         self.returns_rows = bool(self.result_types)
         self.result_processors: list[Callable[[Any], Any] | None] | None = None
-        self.prepare = dialect.name == "postgresql"
+        # psycopg 3 prepares on the server when asked; other drivers take no such argument.
+        self.prepare = dialect.driver == "psycopg"
 
     def parameters(self, params: dict[str, Any]) -> Any:
         if self.defaults:
@@ -105,7 +106,7 @@ class DriverStatement:
         self.keys = [column.key for column in _returned_columns(stmt)]
         # Rows that answer by column name as well, like SQLAlchemy's Row.
         self.named = namedtuple("Row", self.keys, rename=True) if self.keys else None  # type: ignore[misc]
-        self._by_dialect: dict[str, _Compiled] = {}
+        self._by_dialect: dict[tuple[str, str], _Compiled] = {}
 
     def rows(self, session: Session, params: dict[str, Any]) -> list[tuple]:
         """Every row the statement returns (none for a statement without RETURNING)."""
@@ -135,9 +136,10 @@ class DriverStatement:
             session.flush()
         connection = session.connection()
         dialect = connection.dialect
-        compiled = self._by_dialect.get(dialect.name)
+        kind = (dialect.name, dialect.driver)
+        compiled = self._by_dialect.get(kind)
         if compiled is None:
-            compiled = self._by_dialect[dialect.name] = _Compiled(self.stmt, dialect, self.column_keys)
+            compiled = self._by_dialect[kind] = _Compiled(self.stmt, dialect, self.column_keys)
         parameters = compiled.parameters(params)
         cursor = _cursor(connection)
         sql = compiled.sql
