@@ -18,12 +18,6 @@ from loyalty_plugin.services.ledger import verify_balances
 from loyalty_plugin.services.orders import apply_order_snapshot
 from tests.conftest import make_test_app
 from tests.factories import make_order, make_reward, make_shop
-from tests.providers import RecordingProvider
-
-
-@pytest.fixture
-def provider():
-    return RecordingProvider()
 
 
 @pytest.fixture

@@ -16,12 +16,6 @@ from loyalty_plugin.services.orders import apply_order_snapshot
 from tests.conftest import make_test_app
 from tests.factories import make_order, make_reward, make_shop
 from tests.functional.test_api_referrals import auth, refer
-from tests.providers import RecordingProvider
-
-
-@pytest.fixture
-def provider():
-    return RecordingProvider()
 
 
 @pytest.fixture

@@ -14,11 +14,6 @@ from tests.widget_factories import make_reward, make_tier, signed
 
 
 @pytest.fixture
-def provider():
-    return RecordingProvider()
-
-
-@pytest.fixture
 def app(database, provider):
     return make_test_app(database, LOYALTY_DISCOUNT_PROVIDERS=provider.factory)
 
