@@ -38,7 +38,6 @@ Exit status: 0 when the run completed, 2 when the benchmark itself failed.
 from __future__ import annotations
 
 import atexit
-import importlib.util
 import json
 import math
 import os
@@ -51,19 +50,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-BENCH_DIR = Path(__file__).resolve().parent
+import bench_loading  # before any import of the service: it takes bench/ off sys.path
 
 
-def _load(name: str, file: str):
-    # By path, not by name: bench/ must not shadow the repository's ``webhooks`` package.
-    spec = importlib.util.spec_from_file_location(name, BENCH_DIR / file)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-wb = _load("bench_webhooks", "webhooks.py")  # also drops bench/ from sys.path
+wb = bench_loading.load("bench_webhooks", "webhooks.py")
 
 DEFAULT_DB_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/loyalty_bench_redeem"
 DOMAIN = "bench-redeem.example.com"

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import importlib.util
 import io
 import json
 import os
@@ -45,21 +44,11 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
-BENCH_DIR = Path(__file__).resolve().parent
-
-
-def _load(name: str, file: str):
-    # By path, not by name: bench/ must not shadow the repository's ``webhooks`` package.
-    spec = importlib.util.spec_from_file_location(name, BENCH_DIR / file)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+import bench_loading  # before any import of the service: it takes bench/ off sys.path
 
 
-wb = _load("bench_webhooks", "webhooks.py")  # also drops bench/ from sys.path
+wb = bench_loading.load("bench_webhooks", "webhooks.py")
 
 DEFAULT_DB_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/loyalty_bench_profile"
 

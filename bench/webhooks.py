@@ -93,11 +93,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-BENCH_DIR = Path(__file__).resolve().parent
-REPO = BENCH_DIR.parent
-# Run as a script, this folder comes first on sys.path and this file would shadow
-# the repository's own ``webhooks`` package: drop it before importing the service.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH_DIR]
+import bench_loading  # before any import of the service: it takes bench/ off sys.path
+from bench_loading import BENCH_DIR, REPO
 
 DEFAULT_DB_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/loyalty_bench"
 DOMAIN = "bench.myshopify.com"
@@ -724,13 +721,7 @@ class Bench:
 
 
 def _import_ceiling_module() -> None:
-    # bench/ceiling_wsgi.py, without putting bench/ on sys.path (see the top of this file).
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("ceiling_wsgi", BENCH_DIR / "ceiling_wsgi.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["ceiling_wsgi"] = module
-    spec.loader.exec_module(module)
+    bench_loading.load("ceiling_wsgi", "ceiling_wsgi.py")
 
 
 def _cpu_parts(result: Result, cores: int) -> dict[str, float]:

@@ -29,28 +29,18 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import importlib.util
 import os
 import random
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-BENCH_DIR = Path(__file__).resolve().parent
-
-
-def _load(name: str, file: str):
-    # By path, not by name: bench/ must not shadow the repository's ``widgets`` package.
-    spec = importlib.util.spec_from_file_location(name, BENCH_DIR / file)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+import bench_loading  # before any import of the service: it takes bench/ off sys.path
 
 
-wp = _load("bench_webhook_profile", "webhook_profile.py")  # call(), the counters, the report's figures
-bw = _load("bench_widgets", "widgets.py")  # the database, the seed, the signed headers
+
+wp = bench_loading.load("bench_webhook_profile", "webhook_profile.py")  # call(), the counters, the report's figures
+bw = bench_loading.load("bench_widgets", "widgets.py")  # the database, the seed, the signed headers
 wb = wp.wb
 
 

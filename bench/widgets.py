@@ -37,7 +37,6 @@ import argparse
 import atexit
 import hashlib
 import hmac
-import importlib.util
 import json
 import os
 import random
@@ -52,27 +51,14 @@ import time
 import urllib.request
 from pathlib import Path
 
-BENCH_DIR = Path(__file__).resolve().parent
-REPO = BENCH_DIR.parent
+import bench_loading  # before any import of the service: it takes bench/ off sys.path
+from bench_loading import BENCH_DIR
+
 # Not bench/ itself: there, this file would shadow the ``widgets`` package in gunicorn.
 CEILINGS = BENCH_DIR / "widget_ceilings"
-# Run as a script, this folder comes first on sys.path and would shadow the
-# repository's ``widgets`` package with this very file: drop it first.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH_DIR]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
 
-
-def _load(name: str, filename: str):
-    spec = importlib.util.spec_from_file_location(name, BENCH_DIR / filename)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-common = _load("bench_webhooks", "webhooks.py")
-seed = _load("bench_widgets_seed", "widgets_seed.py").seed
+common = bench_loading.load("bench_webhooks", "webhooks.py")
+seed = bench_loading.load("bench_widgets_seed", "widgets_seed.py").seed
 
 DEFAULT_DB_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/loyalty_bench_widgets"
 ORIGIN = "https://bench-shop.example"
