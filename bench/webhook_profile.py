@@ -243,8 +243,17 @@ def report(targets: list[Target], args: argparse.Namespace, plan: str) -> None:
           f"payload, called in-process; {args.rounds} rounds of {args.deliveries} per target "
           f"after {args.warmup} warm-up deliveries. Median round [best round].")
     print(f"Ceiling plan (the service's writes): {plan}")
+    cpu_of = print_table(targets, "delivery", counts_places=1)
+    if "service" in cpu_of and "ceiling" in cpu_of:
+        print()
+        print(f"service CPU per delivery = {cpu_of['service'] / cpu_of['ceiling']:.2f} x the ceiling's")
+
+
+def print_table(targets: list[Target], unit: str, *, counts_places: int) -> dict[str, float]:
+    """One line per target, median round [best round]; returns each target's median CPU ms."""
     print()
-    header = (f"{'target':<8} {'CPU ms/delivery':>20} {'wall ms':>8} {'PG CPU ms':>9} "
+    cpu_title = f"CPU ms/{unit}"
+    header = (f"{'target':<8} {cpu_title:>20} {'wall ms':>8} {'PG CPU ms':>9} "
               f"{'statements':>10} {'reads':>6} {'writes':>6} {'round trips':>11}")
     print(header)
     print("-" * len(header))
@@ -258,11 +267,10 @@ def report(targets: list[Target], args: argparse.Namespace, plan: str) -> None:
         pg = _median_round(rounds, lambda r: 1000 * r.per(r.postgres_s))
         statements, reads, writes, trips = (
             _median_round(rounds, lambda r, i=i: r.per(r.counts[i])) for i in range(4))
-        print(f"{target.name:<8} {cpu:11.3f} [{best:6.3f}] {wall:8.3f} {pg:9.3f} {statements:10.1f} "
-              f"{reads:6.1f} {writes:6.1f} {trips:11.1f}")
-    if "service" in cpu_of and "ceiling" in cpu_of:
-        print()
-        print(f"service CPU per delivery = {cpu_of['service'] / cpu_of['ceiling']:.2f} x the ceiling's")
+        n = counts_places
+        print(f"{target.name:<8} {cpu:11.3f} [{best:6.3f}] {wall:8.3f} {pg:9.3f} {statements:10.{n}f} "
+              f"{reads:6.{n}f} {writes:6.{n}f} {trips:11.{n}f}")
+    return cpu_of
 
 
 def print_profile(profiler: cProfile.Profile, args: argparse.Namespace) -> None:

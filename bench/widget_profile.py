@@ -118,23 +118,7 @@ def report(targets: list[Target], args: argparse.Namespace) -> None:
     print(f"Signed-in GET /widget/v1/<shop>/summary, {args.customers} customers, {args.distinct} "
           f"distinct signed requests cycled, called in-process; {args.rounds} rounds of "
           f"{args.requests} per target after {args.warmup} warm-up requests. Median round [best round].")
-    print()
-    header = (f"{'target':<8} {'CPU ms/request':>19} {'wall ms':>8} {'PG CPU ms':>9} "
-              f"{'statements':>10} {'reads':>6} {'writes':>6} {'round trips':>11}")
-    print(header)
-    print("-" * len(header))
-    cpu_of: dict[str, float] = {}
-    for target in targets:
-        rounds = target.rounds
-        cpu = wp._median_round(rounds, lambda r: 1000 * r.per(r.cpu_s))
-        best = min(1000 * r.per(r.cpu_s) for r in rounds)
-        cpu_of[target.name] = cpu
-        wall = wp._median_round(rounds, lambda r: 1000 * r.per(r.wall_s))
-        pg = wp._median_round(rounds, lambda r: 1000 * r.per(r.postgres_s))
-        statements, reads, writes, trips = (
-            wp._median_round(rounds, lambda r, i=i: r.per(r.counts[i])) for i in range(4))
-        print(f"{target.name:<8} {cpu:10.3f} [{best:6.3f}] {wall:8.3f} {pg:9.3f} {statements:10.2f} "
-              f"{reads:6.2f} {writes:6.2f} {trips:11.2f}")
+    cpu_of = wp.print_table(targets, "request", counts_places=2)
     if "service" in cpu_of:
         print()
         for name in ("ceiling", "wsgi"):
