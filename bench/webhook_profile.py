@@ -126,10 +126,10 @@ class Counter:
             self.reads += 1
         self._open = True
 
-    def end(self) -> None:
-        if self._open:
+    def end(self, *, autocommit: bool = False) -> None:
+        if self._open and not autocommit:  # statements on their own send no BEGIN or COMMIT
             self.round_trips += 2
-            self._open = False
+        self._open = False
 
     def snapshot(self) -> tuple[int, int, int, int]:
         return self.statements, self.reads, self.writes, self.round_trips
@@ -142,13 +142,16 @@ def count_service(engine, counter: Counter) -> None:
     def _statement(_conn, _cursor, statement, *_args):
         counter.statement(statement)
 
+    def _autocommit(conn) -> bool:
+        return bool(getattr(conn.connection.driver_connection, "autocommit", False))
+
     @event.listens_for(engine, "commit")
-    def _commit(_conn):
-        counter.end()
+    def _commit(conn):
+        counter.end(autocommit=_autocommit(conn))
 
     @event.listens_for(engine, "rollback")
-    def _rollback(_conn):
-        counter.end()
+    def _rollback(conn):
+        counter.end(autocommit=_autocommit(conn))
 
 
 def counting_ceiling_connection(dsn: str, counter: Counter):

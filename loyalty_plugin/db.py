@@ -106,6 +106,30 @@ def get_session() -> Session:
 
 
 _READS = frozenset({"GET", "HEAD"})
+_AUTOCOMMIT = "loyalty_autocommit"
+
+
+def read_without_transaction(session: Session) -> None:
+    """Let each of ``session``'s statements until its next commit run on its own (autocommit).
+
+    For requests that only read and take their view from one statement, or from
+    statements that need not agree with each other: on PostgreSQL that spares the
+    BEGIN and COMMIT round trips, a third of such a request's time in the driver.
+    It does nothing once the session has begun a transaction, or when it is bound to
+    a connection rather than an engine (whose transaction it then joins). A later
+    write must commit the session first, which hands it a connection with the usual
+    transactions. SQLite keeps its transactions: they cost no round trip there.
+    """
+    bind = session.get_bind()
+    if not session.in_transaction() and isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        session.info[_AUTOCOMMIT] = session.get_transaction()
+
+
+def _without_transaction(session: Session) -> bool:
+    """Whether the session's statements run on their own, as read_without_transaction set."""
+    transaction = session.get_transaction()
+    return transaction is not None and session.info.get(_AUTOCOMMIT) is transaction
 
 
 def _end_read_transaction(response: Response) -> Response:
@@ -114,11 +138,13 @@ def _end_read_transaction(response: Response) -> Response:
     psycopg forgets every prepared statement of a connection on ROLLBACK, so reads
     that rolled back would prepare their statements anew on every request. Nothing
     is left to commit on this path: a read that writes commits what it writes, and
-    an ORM change left pending (a bug) still goes to the rollback.
+    an ORM change left pending (a bug) still goes to the rollback. Statements run on
+    their own leave nothing to end: psycopg sends no ROLLBACK for them either.
     """
     session: Session | None = g.get("db_session")
     if (session is not None and request.method in _READS and response.status_code < 400
-            and session.in_transaction() and not (session.new or session.dirty or session.deleted)):
+            and session.in_transaction() and not (session.new or session.dirty or session.deleted)
+            and not _without_transaction(session)):
         session.commit()
     return response
 

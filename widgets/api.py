@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from loyalty_plugin.api.helpers import json_body
-from loyalty_plugin.db import get_db, get_session
+from loyalty_plugin.db import get_db, get_session, read_without_transaction
 from loyalty_plugin.errors import ErrorCode, Forbidden, NotFound, Unauthorized
 from loyalty_plugin.models import CustomerAccount, Shop, ShopStatus, WidgetSettings, utcnow
 from loyalty_plugin.schemas.rewards import RedemptionSchema
 from loyalty_plugin.services import storefront
 from loyalty_plugin.services.accounts import find_by_external_id
-from loyalty_plugin.services.referral_codes import referral_code_for, referral_link
+from loyalty_plugin.services.referral_codes import draw_referral_code, referral_link
 from loyalty_plugin.services.shop_cache import ShopCache
 from loyalty_plugin.services.widget_settings import shop_with_widget_settings
 
@@ -140,6 +140,8 @@ def config() -> Response:
 @bp.get("/summary")
 def summary() -> Response:
     session = get_session()
+    # One statement reads the signed-in view; the codes, when there are any, need not agree with it.
+    read_without_transaction(session)
     customer_id = _customer_id()
     if customer_id is None:
         program = storefront.program_view(session, g.widget.shop, _catalog())
@@ -164,7 +166,8 @@ def _referral_link(shop: Shop, account: storefront.AccountRow) -> storefront.Ref
     code = account.referral_code
     if code is None:
         session = get_session()
-        code = referral_code_for(session, session.get(CustomerAccount, account.id))
+        session.commit()  # ends the read, which ran without a transaction to write in
+        code = draw_referral_code(session, account.id)
         session.commit()
     return storefront.ReferralLink(code=code, link=referral_link(shop, code))
 

@@ -1,28 +1,46 @@
 """Each customer's referral code and link: drawn at random on first use, never changed."""
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..models import CustomerAccount, Shop
 from ..rules.referrals import new_referral_code
+from .driver_sql import DriverStatement
+
+_ACCOUNTS = CustomerAccount.__table__
+# Conditional, so two first uses at once agree on one code.
+_DRAW = DriverStatement(
+    update(_ACCOUNTS)
+    .where(_ACCOUNTS.c.id == bindparam("account_id"), _ACCOUNTS.c.referral_code.is_(None))
+    .values(referral_code=bindparam("code")).returning(_ACCOUNTS.c.referral_code))
+_HELD = DriverStatement(select(_ACCOUNTS.c.referral_code).where(_ACCOUNTS.c.id == bindparam("account_id")))
+ATTEMPTS = 5
 
 
 def referral_code_for(session: Session, account: CustomerAccount) -> str:
     """The customer's referral code, given on first use and never changed."""
-    for _ in range(5):
-        if account.referral_code:
-            return account.referral_code
+    if not account.referral_code:
+        set_committed_value(account, "referral_code", draw_referral_code(session, account.id))
+    assert account.referral_code is not None
+    return account.referral_code
+
+
+def draw_referral_code(session: Session, account_id: int) -> str:
+    """The account's code, drawn now if it has none: one UPDATE, unless the code drawn is taken."""
+    for _ in range(ATTEMPTS):
         try:
-            # A conditional update, so two first uses at once agree on one code.
+            # A code another customer of the shop holds fails this statement alone.
             with session.begin_nested():
-                session.execute(update(CustomerAccount).where(
-                    CustomerAccount.id == account.id, CustomerAccount.referral_code.is_(None))
-                    .values(referral_code=new_referral_code()).execution_options(synchronize_session=False))
-        except IntegrityError:  # another customer of the shop drew the same code
+                row = _DRAW.first(session, {"account_id": account_id, "code": new_referral_code()})
+        except IntegrityError:
             continue
-        session.refresh(account, ["referral_code"])
+        if row is None:  # the account had its code already, or another first use drew it
+            row = _HELD.first(session, {"account_id": account_id})
+            assert row is not None and row[0] is not None, "no such account"
+        return row[0]
     raise RuntimeError("could not draw an unused referral code")
 
 

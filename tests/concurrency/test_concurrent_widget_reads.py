@@ -1,0 +1,69 @@
+"""Signed-in widget summaries on real PostgreSQL connections: statements on their own, first looks at once."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, select
+
+from loyalty_plugin.events import CustomerRef
+from loyalty_plugin.models import CustomerAccount, utcnow
+from loyalty_plugin.services.accounts import resolve_account
+from loyalty_plugin.services.shops import get_shop
+from tests.concurrency.test_concurrent_deliveries import run_together
+from tests.widget_factories import signed
+
+
+def _customer(live_db, shop_id: int, customer_id: str) -> None:
+    with live_db.transaction() as session:
+        shop = get_shop(session, shop_id)
+        shop.settings.referrals_enabled = True
+        resolve_account(session, shop, CustomerRef(platform_id=customer_id), utcnow())
+
+
+def _summary(shop, customer_id: str):
+    return lambda client: client.get(f"/widget/v1/{shop.id}/summary", headers=signed(shop, customer_id))
+
+
+def _stored_code(live_db, shop_id: int, customer_id: str) -> str | None:
+    with live_db.transaction() as session:
+        return session.execute(select(CustomerAccount.referral_code).where(
+            CustomerAccount.shop_id == shop_id, CustomerAccount.platform_customer_id == customer_id)
+        ).scalar_one()
+
+
+@pytest.mark.postgres
+def test_a_signed_in_summary_reads_without_a_transaction_and_hands_back_a_plain_connection(
+        live_app, live_db, live_shop, engine):
+    shop, _ = live_shop
+    _customer(live_db, shop.id, "reader")
+    client = live_app.test_client()
+    assert client.get(f"/widget/v1/{shop.id}/summary", headers=signed(shop, "reader")).status_code == 200
+    seen: list[tuple[str, bool]] = []
+
+    def record(conn, _cursor, statement, *_args):
+        seen.append((statement.split()[0].upper(), conn.connection.driver_connection.autocommit))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = client.get(f"/widget/v1/{shop.id}/summary", headers=signed(shop, "reader"))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    assert response.status_code == 200 and response.json["referral"]["code"]
+    # Its code drawn on the first look, the second look is one statement in autocommit.
+    assert seen == [("SELECT", True)]
+    with engine.connect() as connection:  # the pool handed the connection back as it lent it
+        assert connection.connection.driver_connection.autocommit is False
+
+
+@pytest.mark.postgres
+def test_twelve_concurrent_first_looks_agree_on_one_referral_code(live_app, live_db, live_shop):
+    shop, _ = live_shop
+    _customer(live_db, shop.id, "first-look")
+    assert _stored_code(live_db, shop.id, "first-look") is None
+
+    results = run_together(live_app, [_summary(shop, "first-look") for _ in range(12)])
+
+    assert [status for status, _ in results] == [200] * 12
+    codes = {body["referral"]["code"] for _, body in results}
+    assert codes == {_stored_code(live_db, shop.id, "first-look")}
+    assert None not in codes
