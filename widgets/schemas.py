@@ -1,6 +1,10 @@
 """The widget API's JSON: shapes only. Every string here is shown as text, never as HTML."""
 from __future__ import annotations
 
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from loyalty_plugin.models import CodeStatus, EntryKind, EntryStatus, RewardKind, TierBasis
@@ -182,16 +186,51 @@ def _tier(tier) -> dict | None:
             "perks": None if tier.perks is None else [_text(p) for p in tier.perks]}
 
 
-def _offer(offer) -> dict:
-    reward = offer.reward
+def _reward(reward) -> dict:
     return {"id": _int(reward.id), "name": _text(reward.name), "description": _text(reward.description),
             "kind": _enum(reward.kind), "points_cost": _int(reward.points_cost),
             "value": _amount(reward.value), "min_points": _int(reward.min_points),
             "max_points": _int(reward.max_points), "min_order_subtotal": _amount(reward.min_order_subtotal),
-            "validity_days": _int(reward.validity_days), "required_tier_id": _int(reward.required_tier_id),
+            "validity_days": _int(reward.validity_days), "required_tier_id": _int(reward.required_tier_id)}
+
+
+def _offer(offer, rewards: dict[Any, dict]) -> dict:
+    reward = rewards.get(offer.reward)
+    return {**(reward if reward is not None else _reward(offer.reward)),
             "required_tier_name": _text(offer.required_tier_name), "affordable": offer.affordable,
             "blocked_by": offer.blocked_by.value if offer.blocked_by else None,
             "points_short": _int(offer.points_short)}
+
+
+@dataclass(frozen=True)
+class _CatalogDump:
+    """A catalog's tiers and rewards as a summary shows them, keyed by the objects themselves.
+
+    They depend on the catalog alone, and a cached catalog serves many summaries: each
+    is dumped once, then shared by the responses, which only serialise it.
+    """
+
+    tiers: list[dict]
+    by_tier: dict[Any, dict]
+    by_reward: dict[Any, dict]
+
+
+_CATALOG_DUMPS: weakref.WeakKeyDictionary[Any, _CatalogDump] = weakref.WeakKeyDictionary()
+
+
+def _catalog_dump(catalog) -> _CatalogDump:
+    dump = _CATALOG_DUMPS.get(catalog)
+    if dump is None:
+        tiers = [_tier(tier) for tier in catalog.tiers]
+        dump = _CATALOG_DUMPS[catalog] = _CatalogDump(
+            tiers=tiers, by_tier=dict(zip(catalog.tiers, tiers)),
+            by_reward={reward: _reward(reward) for reward in catalog.rewards})
+    return dump
+
+
+def _known_tier(tier, dump: _CatalogDump) -> dict | None:
+    known = dump.by_tier.get(tier) if tier is not None else None
+    return known if known is not None else _tier(tier)
 
 
 def _code(code) -> dict:
@@ -211,18 +250,19 @@ def dump_customer_summary(view) -> dict:
     """``CustomerSummarySchema().dump(view)`` for a CustomerView, field for field."""
     account, status, program = view.account, view.tier, view.program
     settings = program.shop.settings
+    catalog = _catalog_dump(program.catalog)
     return {
         "mode": "customer",
         "customer": {"first_name": _text(account.first_name), "available": _int(account.available),
                      "pending": _int(account.pending), "lifetime": _int(account.lifetime)},
-        "tier": {"current": _tier(status.tier), "next": _tier(status.next_tier),
+        "tier": {"current": _known_tier(status.tier, catalog), "next": _known_tier(status.next_tier, catalog),
                  "progress": _amount(status.progress), "remaining": _amount(status.remaining),
                  "basis": _enum(status.basis), "percent": tier_percent(status)},
         "program": {"currency": _text(program.shop.currency),
                     "points_per_unit": _amount(settings.points_per_unit),
                     "signup_bonus_points": _int(settings.signup_bonus_points),
-                    "tier_basis": _enum(settings.tier_basis), "tiers": [_tier(t) for t in program.tiers]},
-        "rewards": [_offer(o) for o in view.offers],
+                    "tier_basis": _enum(settings.tier_basis), "tiers": catalog.tiers},
+        "rewards": [_offer(offer, catalog.by_reward) for offer in view.offers],
         "codes": [_code(c) for c in view.codes],
         "activity": [_activity(e) for e in view.activity],
         "referral": None if view.referral is None else {"code": _text(view.referral.code),

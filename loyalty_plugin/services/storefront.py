@@ -24,7 +24,7 @@ from ..models import (CodeStatus, CustomerAccount, LedgerEntry, Reward, RewardCo
                       TierBasis)
 from ..rules.earning import Amounts, earn_base, points_for
 from ..rules.tiers import current_window
-from .catalog_cache import CatalogCache
+from .catalog_cache import Catalog, CatalogCache
 from .driver_sql import DriverStatement
 from .sql import fixed_values
 from .tiers import NO_MULTIPLIER, TierStatus, multiplier_for, points_progress, tier_status
@@ -59,15 +59,22 @@ class RewardOffer:
 @dataclass(frozen=True)
 class ProgramView:
     shop: Shop
-    tiers: list[Tier]
-    rewards: list[Reward]
+    catalog: Catalog
+
+    @property
+    def tiers(self) -> list[Tier]:
+        return self.catalog.tiers
+
+    @property
+    def rewards(self) -> list[Reward]:
+        return self.catalog.rewards
 
     def tier_name(self, tier_id: int | None) -> str | None:
-        return next((t.name for t in self.tiers if t.id == tier_id), None)
+        return None if tier_id is None else self.catalog.tier_names.get(tier_id)
 
     @property
     def offers(self) -> list[RewardOffer]:
-        return [RewardOffer(r, self.tier_name(r.required_tier_id)) for r in self.rewards]
+        return [RewardOffer(terms.reward, terms.required_tier_name) for terms in self.catalog.reward_terms]
 
 
 @dataclass(frozen=True)
@@ -131,9 +138,9 @@ def load_catalog(session: Session, shop: Shop) -> tuple[list[Tier], list[Reward]
 
 
 def program_view(session: Session, shop: Shop, cache: CatalogCache | None = None) -> ProgramView:
-    tiers, rewards = (cache.get(session, shop, load_catalog) if cache is not None
-                      else load_catalog(session, shop))
-    return ProgramView(shop=shop, tiers=tiers, rewards=rewards)
+    catalog = (cache.get(session, shop, load_catalog) if cache is not None
+               else Catalog(*load_catalog(session, shop)))
+    return ProgramView(shop=shop, catalog=catalog)
 
 
 # What the storefront shows of an account and needs to stand it in its tier: plain
@@ -223,25 +230,23 @@ def customer_view(session: Session, shop: Shop, account: CustomerAccount | Accou
 
 def _offers(session: Session, program: ProgramView, account: CustomerAccount | AccountRow,
             has_codes: bool) -> list[RewardOffer]:
-    thresholds = {t.id: t.threshold for t in program.tiers}
+    catalog = program.catalog
+    thresholds = catalog.thresholds
     held = thresholds.get(account.tier_id) if account.tier_id is not None else None
-    used = _redemptions_by_reward(session, account) if has_codes and any(
-        r.per_customer_limit for r in program.rewards) else {}
+    used = _redemptions_by_reward(session, account) if has_codes and catalog.has_limits else {}
+    available = account.available
     offers = []
-    for reward in program.rewards:
-        cheapest = ((reward.min_points or reward.points_cost) if reward.kind is RewardKind.VARIABLE
-                    else reward.points_cost)
-        short = max(cheapest - account.available, 0)
+    for terms in catalog.reward_terms:
+        short = max(terms.cheapest - available, 0)
         blocker = None
-        if reward.required_tier_id is not None and (
-                held is None or reward.required_tier_id not in thresholds
-                or held < thresholds[reward.required_tier_id]):
+        required = terms.required_tier_id
+        if required is not None and (held is None or required not in thresholds or held < thresholds[required]):
             blocker = Blocker.TIER
-        elif reward.per_customer_limit and used.get(reward.id, 0) >= reward.per_customer_limit:
+        elif terms.per_customer_limit and used.get(terms.reward.id, 0) >= terms.per_customer_limit:
             blocker = Blocker.LIMIT
         elif short:
             blocker = Blocker.POINTS
-        offers.append(RewardOffer(reward=reward, required_tier_name=program.tier_name(reward.required_tier_id),
+        offers.append(RewardOffer(reward=terms.reward, required_tier_name=terms.required_tier_name,
                                   blocked_by=blocker, points_short=short))
     return offers
 
