@@ -116,9 +116,10 @@ def read_without_transaction(session: Session) -> None:
     statements that need not agree with each other: on PostgreSQL that spares the
     BEGIN and COMMIT round trips, a third of such a request's time in the driver.
     It does nothing once the session has begun a transaction, or when it is bound to
-    a connection rather than an engine (whose transaction it then joins). A later
-    write must commit the session first, which hands it a connection with the usual
-    transactions. SQLite keeps its transactions: they cost no round trip there.
+    a connection rather than an engine (whose transaction it then joins). A write
+    that needs a transaction must commit the session first, which hands it a
+    connection with the usual transactions. SQLite keeps its transactions: they cost
+    no round trip there.
     """
     bind = session.get_bind()
     if not session.in_transaction() and isinstance(bind, Engine) and bind.dialect.name == "postgresql":
@@ -126,7 +127,7 @@ def read_without_transaction(session: Session) -> None:
         session.info[_AUTOCOMMIT] = session.get_transaction()
 
 
-def _without_transaction(session: Session) -> bool:
+def runs_without_transaction(session: Session) -> bool:
     """Whether the session's statements run on their own, as read_without_transaction set."""
     transaction = session.get_transaction()
     return transaction is not None and session.info.get(_AUTOCOMMIT) is transaction
@@ -144,7 +145,7 @@ def _end_read_transaction(response: Response) -> Response:
     session: Session | None = g.get("db_session")
     if (session is not None and request.method in _READS and response.status_code < 400
             and session.in_transaction() and not (session.new or session.dirty or session.deleted)
-            and not _without_transaction(session)):
+            and not runs_without_transaction(session)):
         session.commit()
     return response
 

@@ -166,7 +166,6 @@ def _referral_link(shop: Shop, account: storefront.AccountRow) -> storefront.Ref
     code = account.referral_code
     if code is None:
         session = get_session()
-        session.commit()  # ends the read, which ran without a transaction to write in
         code = draw_referral_code(session, account.id)
         session.commit()
     return storefront.ReferralLink(code=code, link=referral_link(shop, code))

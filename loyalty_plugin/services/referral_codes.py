@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..db import runs_without_transaction
 from ..models import CustomerAccount, Shop
 from ..rules.referrals import new_referral_code
 from .driver_sql import DriverStatement
@@ -32,9 +33,7 @@ def draw_referral_code(session: Session, account_id: int) -> str:
     """The account's code, drawn now if it has none: one UPDATE, unless the code drawn is taken."""
     for _ in range(ATTEMPTS):
         try:
-            # A code another customer of the shop holds fails this statement alone.
-            with session.begin_nested():
-                row = _DRAW.first(session, {"account_id": account_id, "code": new_referral_code()})
+            row = _draw(session, {"account_id": account_id, "code": new_referral_code()})
         except IntegrityError:
             continue
         if row is None:  # the account had its code already, or another first use drew it
@@ -42,6 +41,15 @@ def draw_referral_code(session: Session, account_id: int) -> str:
             assert row is not None and row[0] is not None, "no such account"
         return row[0]
     raise RuntimeError("could not draw an unused referral code")
+
+
+def _draw(session: Session, params: dict) -> tuple | None:
+    # A code another customer of the shop holds must fail the draw alone: a statement
+    # run on its own fails alone anyway, one in a transaction needs a savepoint.
+    if runs_without_transaction(session):
+        return _DRAW.first(session, params)
+    with session.begin_nested():
+        return _DRAW.first(session, params)
 
 
 def referral_link(shop: Shop, code: str) -> str:

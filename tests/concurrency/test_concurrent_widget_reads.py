@@ -6,6 +6,7 @@ from sqlalchemy import event, select
 
 from loyalty_plugin.events import CustomerRef
 from loyalty_plugin.models import CustomerAccount, utcnow
+from loyalty_plugin.services import referral_codes
 from loyalty_plugin.services.accounts import resolve_account
 from loyalty_plugin.services.shops import get_shop
 from tests.concurrency.test_concurrent_deliveries import run_together
@@ -36,7 +37,9 @@ def test_a_signed_in_summary_reads_without_a_transaction_and_hands_back_a_plain_
     shop, _ = live_shop
     _customer(live_db, shop.id, "reader")
     client = live_app.test_client()
-    assert client.get(f"/widget/v1/{shop.id}/summary", headers=signed(shop, "reader")).status_code == 200
+    # The first request of a worker reads the shop and its catalog for the cache, in a
+    # transaction: the summary then keeps to it.
+    assert client.get(f"/widget/v1/{shop.id}/summary", headers=signed(shop, "none")).status_code == 404
     seen: list[tuple[str, bool]] = []
 
     def record(conn, _cursor, statement, *_args):
@@ -44,12 +47,17 @@ def test_a_signed_in_summary_reads_without_a_transaction_and_hands_back_a_plain_
 
     event.listen(engine, "before_cursor_execute", record)
     try:
-        response = client.get(f"/widget/v1/{shop.id}/summary", headers=signed(shop, "reader"))
+        first = client.get(f"/widget/v1/{shop.id}/summary", headers=signed(shop, "reader"))
+        first_look, seen[:] = list(seen), []
+        again = client.get(f"/widget/v1/{shop.id}/summary", headers=signed(shop, "reader"))
     finally:
         event.remove(engine, "before_cursor_execute", record)
 
-    assert response.status_code == 200 and response.json["referral"]["code"]
-    # Its code drawn on the first look, the second look is one statement in autocommit.
+    assert first.status_code == again.status_code == 200
+    code = first.json["referral"]["code"]
+    assert code and again.json["referral"]["code"] == code == _stored_code(live_db, shop.id, "reader")
+    # The first look draws the code with one more statement; a later look is one statement.
+    assert first_look == [("SELECT", True), ("UPDATE", True)]
     assert seen == [("SELECT", True)]
     with engine.connect() as connection:  # the pool handed the connection back as it lent it
         assert connection.connection.driver_connection.autocommit is False
@@ -67,3 +75,21 @@ def test_twelve_concurrent_first_looks_agree_on_one_referral_code(live_app, live
     codes = {body["referral"]["code"] for _, body in results}
     assert codes == {_stored_code(live_db, shop.id, "first-look")}
     assert None not in codes
+
+
+@pytest.mark.postgres
+def test_a_first_look_whose_drawn_code_is_taken_draws_again_without_a_transaction(
+        live_app, live_db, live_shop, monkeypatch):
+    shop, _ = live_shop
+    _customer(live_db, shop.id, "holder")
+    _customer(live_db, shop.id, "newcomer")
+    client = live_app.test_client()
+    taken = client.get(f"/widget/v1/{shop.id}/summary", headers=signed(shop, "holder")).json["referral"]["code"]
+    draws = iter([taken, "QRSTVWXYZ2"])
+    monkeypatch.setattr(referral_codes, "new_referral_code", lambda: next(draws))
+
+    response = client.get(f"/widget/v1/{shop.id}/summary", headers=signed(shop, "newcomer"))
+
+    assert response.status_code == 200 and response.json["referral"]["code"] == "QRSTVWXYZ2"
+    assert _stored_code(live_db, shop.id, "newcomer") == "QRSTVWXYZ2"
+    assert _stored_code(live_db, shop.id, "holder") == taken

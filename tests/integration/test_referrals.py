@@ -16,6 +16,7 @@ from loyalty_plugin.services.accounts import find_by_external_id, resolve_accoun
 from loyalty_plugin.services.birthdays import set_birthday
 from loyalty_plugin.services.customers import apply_customer_changed, redact_customer
 from loyalty_plugin.services.orders import apply_order_snapshot, apply_refund
+from loyalty_plugin.services import referral_codes
 from loyalty_plugin.services.referral_codes import referral_code_for
 from loyalty_plugin.services.referrals import Friend, record_referral
 from tests.factories import make_order, make_refund, make_shop
@@ -234,3 +235,27 @@ def test_referral_and_birthday_points_count_toward_tiers(session, shop, referrer
     schedule.birthdays_due(session, dt.datetime(2026, 6, 1, 12, tzinfo=UTC))
     session.refresh(referrer)
     assert (referrer.lifetime, referrer.tier_id) == (150, gold.id)
+
+
+def test_a_drawn_code_another_customer_holds_is_drawn_again(session, shop, referrer, monkeypatch):
+    taken = referral_code_for(session, referrer)
+    other = resolve_account(session, shop, CustomerRef(platform_id="cal"), T0)
+    draws = iter([taken, taken, "QRSTVWXYZ2"])
+    monkeypatch.setattr(referral_codes, "new_referral_code", lambda: next(draws))
+
+    assert referral_code_for(session, other) == "QRSTVWXYZ2"
+    assert referral_code_for(session, other) == "QRSTVWXYZ2"  # kept: no draw left to take
+    session.flush()
+    held = dict(session.execute(select(CustomerAccount.platform_customer_id, CustomerAccount.referral_code)
+                                .where(CustomerAccount.shop_id == shop.id)).all())
+    assert held == {"ann": taken, "cal": "QRSTVWXYZ2"}
+
+
+def test_drawing_gives_up_after_five_taken_codes(session, shop, referrer, monkeypatch):
+    taken = referral_code_for(session, referrer)
+    other = resolve_account(session, shop, CustomerRef(platform_id="cal"), T0)
+    monkeypatch.setattr(referral_codes, "new_referral_code", lambda: taken)
+
+    with pytest.raises(RuntimeError, match="could not draw"):
+        referral_code_for(session, other)
+    assert other.referral_code is None
