@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Flask
+from flask import Flask, Request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 
 def register(app: Flask) -> None:
@@ -29,3 +30,17 @@ def configure_session(app: Flask) -> None:
         # A form's token lives as long as the sign-in it belongs to.
         WTF_CSRF_TIME_LIMIT=hours * 3600,
     )
+    app.session_interface = DashboardCookieSessions()
+
+
+class DashboardCookieSessions(SecureCookieSessionInterface):
+    """Flask's signed cookie sessions, opened for free on requests that bring no cookie.
+
+    Only the dashboard's pages send one; every webhook, widget and API request would
+    otherwise build the cookie's signer just to find nothing to read.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)

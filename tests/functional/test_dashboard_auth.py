@@ -206,3 +206,14 @@ def test_a_link_cannot_be_replayed_even_by_the_browser_that_used_it(client, sess
     # A token of the right shape that was never issued is refused the same way.
     forged = f"/admin/link/{link.token[:-4]}abcd"
     assert client.post(forged, data={"csrf_token": csrf_of(client)}).status_code == 400
+
+
+def test_only_the_dashboard_cookie_opens_a_stored_session(client, session, shop):
+    make_user(session, shop)
+    sign_in(client, shop)
+    assert client.get("/admin/").status_code == 200  # the cookie's session is read
+    client.delete_cookie("loyalty_dashboard", path="/admin")
+    # Without the cookie: an empty session, and none is written back to a request that set nothing.
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "Set-Cookie" not in response.headers
+    assert "Set-Cookie" not in client.get("/healthz").headers
