@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, bindparam, inspect, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, configure_mappers, make_transient, make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_dict, set_committed_value
+from sqlalchemy.orm.attributes import get_history, instance_dict, set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from .driver_sql import DriverStatement
@@ -146,7 +146,7 @@ def write_changes(session: Session, obj: Any) -> None:
     # An equal value is not a change; the history of what was assigned says which are.
     changes = {}
     for name in assigned:
-        added = state.attrs[name].history.added
+        added = get_history(obj, name).added
         if added:
             changes[name] = added[0]
     table = state.mapper.local_table
