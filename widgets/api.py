@@ -140,12 +140,12 @@ def config() -> Response:
 @bp.get("/summary")
 def summary() -> Response:
     session = get_session()
-    # One statement reads the signed-in view; the codes, when there are any, need not agree with it.
-    read_without_transaction(session)
     customer_id = _customer_id()
     if customer_id is None:
         program = storefront.program_view(session, g.widget.shop, _catalog())
         return _cached(_GUEST.dump(program), private=False, max_age=PUBLIC_MAX_AGE)
+    # One statement reads the signed-in view; the codes, when there are any, need not agree with it.
+    read_without_transaction(session)
     view = storefront.signed_in_view(session, g.widget.shop, customer_id, utcnow(), cache=_catalog())
     if view is None:
         raise _unknown_customer()
