@@ -63,7 +63,8 @@ def render_settings(status: int = 200, **refused: Form):
     forms = {**current_forms(shop), **refused}
     rewards = [(str(r.id), r.name) for r in list_rewards(get_session(), shop.id) if r.active]
     return page("settings.html", status, choices=CHOICES, reward_choices=[("", "none")] + rewards,
-                smtp_configured=bool(current_app.config["LOYALTY_SMTP_URL"]), **forms)
+                smtp_configured=bool(current_app.config["LOYALTY_SMTP_URL"]),
+                email_templates=email_settings.list_templates(get_session(), shop.id), **forms)
 
 
 def save(form_name: str, form: Form, schema: Schema, data: dict[str, Any],

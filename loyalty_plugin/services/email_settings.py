@@ -62,6 +62,15 @@ def list_templates(session: Session, shop_id: int) -> list[EffectiveTemplate]:
     return result
 
 
+def get_template(session: Session, shop_id: int, kind: str, locale: str) -> EffectiveTemplate:
+    """The shop's template of one kind and language, or the built-in one."""
+    email_kind = _kind(kind, locale)
+    own = _own(session, shop_id, email_kind, locale)
+    wording = own or default_wording(email_kind, locale)
+    return EffectiveTemplate(email_kind, locale, wording.subject, wording.text, wording.html,
+                             custom=own is not None)
+
+
 def put_template(session: Session, shop_id: int, kind: str, locale: str, values: dict[str, Any],
                  now: dt.datetime) -> EffectiveTemplate:
     email_kind = _kind(kind, locale)
@@ -69,9 +78,7 @@ def put_template(session: Session, shop_id: int, kind: str, locale: str, values:
                 if values.get(name) and (problem := template_problem(values[name]))}
     if problems:
         raise Unprocessable("A template does not parse.", details={"fields": problems})
-    template = session.execute(select(EmailTemplate).where(
-        EmailTemplate.shop_id == shop_id, EmailTemplate.kind == email_kind,
-        EmailTemplate.locale == locale)).scalar_one_or_none()
+    template = _own(session, shop_id, email_kind, locale)
     if template is None:
         template = EmailTemplate(shop_id=shop_id, kind=email_kind, locale=locale)
         session.add(template)
@@ -85,14 +92,18 @@ def put_template(session: Session, shop_id: int, kind: str, locale: str, values:
 def delete_template(session: Session, shop_id: int, kind: str, locale: str) -> EffectiveTemplate:
     """Back to the built-in translation, which is returned."""
     email_kind = _kind(kind, locale)
-    template = session.execute(select(EmailTemplate).where(
-        EmailTemplate.shop_id == shop_id, EmailTemplate.kind == email_kind,
-        EmailTemplate.locale == locale)).scalar_one_or_none()
+    template = _own(session, shop_id, email_kind, locale)
     if template is not None:
         session.delete(template)
         session.flush()
     wording = default_wording(email_kind, locale)
     return EffectiveTemplate(email_kind, locale, wording.subject, wording.text, wording.html, False)
+
+
+def _own(session: Session, shop_id: int, kind: EmailKind, locale: str) -> EmailTemplate | None:
+    return session.execute(select(EmailTemplate).where(
+        EmailTemplate.shop_id == shop_id, EmailTemplate.kind == kind,
+        EmailTemplate.locale == locale)).scalar_one_or_none()
 
 
 def _kind(kind: str, locale: str) -> EmailKind:

@@ -98,6 +98,23 @@ _DEFAULTS: dict[EmailKind, dict[str, tuple[str, str]]] = {
     },
 }
 
+# What a template can print, and what each holds; the notification job fills exactly these.
+PLACEHOLDERS = {
+    "shop_name": "the shop's domain",
+    "first_name": "the customer's first name, when known",
+    "points": "the points earned, or about to expire",
+    "balance": "the points available now",
+    "order_name": "the order that earned them (\"#1001\")",
+    "expires_on": "the last day expiring points can be used",
+    "tier_name": "the tier reached, or the tier at risk",
+    "projected_tier_name": "the tier a warned customer will move to",
+    "basis": "what tiers count: points_earned, amount_spent or order_count",
+    "short": "how much more the customer needs to keep their tier",
+    "currency": "the shop's currency",
+    "reward_name": "the reward a code was issued for",
+    "code": "the issued discount code",
+}
+
 _TEXT = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
 _HTML = SandboxedEnvironment(autoescape=True)
 
@@ -137,3 +154,11 @@ def render(wording: Wording, values: dict[str, Any]) -> RenderedEmail:
     subject = " ".join(_TEXT.from_string(wording.subject).render(values).split())
     return RenderedEmail(subject=subject[:250], text=_TEXT.from_string(wording.text).render(values),
                          html=_HTML.from_string(wording.html).render(values) if wording.html else None)
+
+
+def sample_values(shop_name: str, currency: str) -> dict[str, Any]:
+    """Every placeholder filled in as for a made-up customer: what a preview renders."""
+    return {"shop_name": shop_name, "first_name": "Ada", "points": 120, "balance": 480,
+            "order_name": "#1001", "expires_on": "2026-12-31", "tier_name": "Gold",
+            "projected_tier_name": "Silver", "basis": "points_earned", "short": 120,
+            "currency": currency, "reward_name": "$5 off", "code": "LOY-SAMPLE23"}
