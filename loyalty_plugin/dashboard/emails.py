@@ -6,13 +6,12 @@ from flask import Blueprint, flash, redirect, request, url_for
 from jinja2 import TemplateError
 
 from ..db import get_session
-from ..errors import LoyaltyError
 from ..models import utcnow
 from ..schemas.email import EmailTemplateInputSchema
 from ..services import email_settings
 from ..services.email_settings import EffectiveTemplate
 from ..services.email_templates import PLACEHOLDERS, RenderedEmail, Wording, render, sample_values
-from .forms import Form, load, record_refusal
+from .forms import Form, apply_change, load
 from .guard import current_shop
 from .pages import page
 
@@ -34,13 +33,9 @@ def edit(kind: str, locale: str):
             "html": form.values["html"] if form.values["html"].strip() else None}
     loaded = load(EmailTemplateInputSchema(), data, form)
     if loaded is not None and form.ok:
-        try:
-            email_settings.put_template(get_session(), shop.id, kind, locale, loaded, utcnow())
-        except LoyaltyError as exc:
-            get_session().rollback()
-            record_refusal(exc, form)
-        else:
-            get_session().commit()
+        apply_change(form, lambda: email_settings.put_template(get_session(), shop.id, kind, locale, loaded,
+                                                               utcnow()))
+        if form.ok:
             flash(f"The {_title(template)} email is saved.")
             return redirect(url_for(".edit", kind=kind, locale=locale), 303)
     return _page(template, form, 422)

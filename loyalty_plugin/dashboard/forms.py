@@ -6,13 +6,16 @@ dashboard, so the rules are written once.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from marshmallow import Schema, ValidationError
 
+from ..db import get_session
 from ..errors import LoyaltyError
+
+T = TypeVar("T")
 
 FieldErrors = dict[str, list[str]]
 
@@ -84,3 +87,17 @@ def record_refusal(exc: LoyaltyError, form: Form) -> None:
         form.add(name, exc.message)
     else:
         form.message = exc.message
+
+
+def apply_change(form: Form, change: Callable[[], T]) -> T | None:
+    """What the service call ``change`` returns, committed; or, when the service refuses,
+    None, the transaction rolled back and the refusal recorded on ``form`` (``form.ok``
+    is then false)."""
+    try:
+        result = change()
+    except LoyaltyError as exc:
+        get_session().rollback()
+        record_refusal(exc, form)
+        return None
+    get_session().commit()
+    return result

@@ -6,13 +6,12 @@ from typing import Any
 from flask import Blueprint, flash, redirect, request, url_for
 
 from ..db import get_session
-from ..errors import LoyaltyError
 from ..models import Reward, utcnow
 from ..schemas.rewards import RewardInputSchema
 from ..services import rewards
 from .editor import REWARD_KINDS, render_program
 from .explain import number
-from .forms import Form, form_values, load, record_refusal, typed
+from .forms import Form, apply_change, form_values, load, typed
 from .guard import current_shop
 from .pages import page
 
@@ -47,13 +46,9 @@ def create():
     form = Form(values=form_values(request.form, FIELDS))
     data = reward_data(form)
     if data is not None:
-        try:
-            reward = rewards.create_reward(get_session(), current_shop().id, data, utcnow())
-        except LoyaltyError as exc:
-            get_session().rollback()
-            record_refusal(exc, form)
-        else:
-            get_session().commit()
+        reward = apply_change(form, lambda: rewards.create_reward(get_session(), current_shop().id, data,
+                                                                  utcnow()))
+        if reward is not None:
             flash(f"Reward {reward.name} created.")
             return redirect(url_for("dashboard.program.index"), 303)
     return render_program(reward_form=form, status=422)
@@ -68,13 +63,9 @@ def edit(reward_id: int):
     form = Form(values=form_values(request.form, FIELDS))
     data = reward_data(form)
     if data is not None:
-        try:
-            rewards.update_reward(get_session(), current_shop().id, reward_id, data, utcnow())
-        except LoyaltyError as exc:
-            get_session().rollback()
-            record_refusal(exc, form)
-        else:
-            get_session().commit()
+        apply_change(form, lambda: rewards.update_reward(get_session(), current_shop().id, reward_id, data,
+                                                         utcnow()))
+        if form.ok:
             flash(f"Reward {data['name']} saved.")
             return redirect(url_for("dashboard.program.index"), 303)
     reward = rewards.get_reward(get_session(), current_shop().id, reward_id)

@@ -10,7 +10,6 @@ from flask import Blueprint, current_app, flash, redirect, request, url_for
 from marshmallow import Schema
 
 from ..db import get_session
-from ..errors import LoyaltyError
 from ..models import EmailKind, ExpiryPolicy, ReferrerReward, Shop, utcnow
 from ..schemas.birthdays import BirthdayProgramSchema
 from ..schemas.email import EmailSettingsSchema
@@ -19,7 +18,7 @@ from ..schemas.referrals import ReferralProgramSchema
 from ..services import birthdays, email_settings, expiry, referrals
 from ..services.email_templates import LOCALES
 from ..services.rewards import list_rewards
-from .forms import Form, form_values, load, record_refusal, typed
+from .forms import Form, apply_change, form_values, load, typed
 from .guard import current_shop
 from .pages import page
 
@@ -72,13 +71,8 @@ def save(form_name: str, form: Form, schema: Schema, data: dict[str, Any],
     """Load, apply through the service, commit and go back; or show the form's problems."""
     loaded = load(schema, data, form)
     if loaded is not None and form.ok:
-        try:
-            apply(loaded)
-        except LoyaltyError as exc:
-            get_session().rollback()
-            record_refusal(exc, form)
-        else:
-            get_session().commit()
+        apply_change(form, lambda: apply(loaded))
+        if form.ok:
             flash(saved)
             return redirect(url_for(".index"), 303)
     return render_settings(422, **{form_name: form})

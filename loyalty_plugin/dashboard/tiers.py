@@ -6,13 +6,12 @@ from typing import Any
 from flask import Blueprint, flash, redirect, request, url_for
 
 from ..db import get_session
-from ..errors import LoyaltyError
 from ..models import Tier, utcnow
 from ..schemas.tiers import TierInputSchema, TierProgramSchema
 from ..services import tier_catalog
 from .editor import render_program
 from .explain import number
-from .forms import Form, form_values, load, record_refusal, typed
+from .forms import Form, apply_change, form_values, load, typed
 from .guard import current_shop
 from .pages import page
 
@@ -42,13 +41,8 @@ def create():
     form = Form(values=form_values(request.form, TIER_FIELDS))
     data = tier_data(form, partial=False)
     if data is not None:
-        try:
-            tier = tier_catalog.create_tier(get_session(), current_shop(), data, utcnow())
-        except LoyaltyError as exc:
-            get_session().rollback()
-            record_refusal(exc, form)
-        else:
-            get_session().commit()
+        tier = apply_change(form, lambda: tier_catalog.create_tier(get_session(), current_shop(), data, utcnow()))
+        if tier is not None:
             flash(f"Tier {tier.name} created; customers are re-evaluated shortly.")
             return redirect(url_for("dashboard.program.index"), 303)
     return render_program(tier_form=form, status=422)
@@ -62,13 +56,9 @@ def edit(tier_id: int):
     form = Form(values=form_values(request.form, TIER_FIELDS))
     data = tier_data(form, partial=False)
     if data is not None:
-        try:
-            tier_catalog.update_tier(get_session(), current_shop(), tier_id, data, utcnow())
-        except LoyaltyError as exc:
-            get_session().rollback()
-            record_refusal(exc, form)
-        else:
-            get_session().commit()
+        apply_change(form, lambda: tier_catalog.update_tier(get_session(), current_shop(), tier_id, data,
+                                                            utcnow()))
+        if form.ok:
             flash(f"Tier {data['name']} saved.")
             return redirect(url_for("dashboard.program.index"), 303)
     tier = tier_catalog.get_tier(get_session(), current_shop().id, tier_id)
@@ -88,13 +78,8 @@ def update_program():
     form = Form(values=form_values(request.form, PROGRAM_FIELDS))
     data = load(TierProgramSchema(), typed(form.values, ints=("tier_grace_days",), errors=form), form)
     if data is not None and form.ok:
-        try:
-            tier_catalog.update_program(get_session(), current_shop(), data)
-        except LoyaltyError as exc:
-            get_session().rollback()
-            record_refusal(exc, form)
-        else:
-            get_session().commit()
+        apply_change(form, lambda: tier_catalog.update_program(get_session(), current_shop(), data))
+        if form.ok:
             flash("Tier program saved.")
             return redirect(url_for("dashboard.program.index"), 303)
     return render_program(program_form=form, status=422)

@@ -18,7 +18,7 @@ from ..services import idempotency
 from ..services import webhook_endpoints as endpoints
 from .customers import query_args
 from .form_tokens import INCOMPLETE, claim_form, is_form_token, new_form_token
-from .forms import Form, form_values, load, record_refusal, typed
+from .forms import Form, apply_change, form_values, load, record_refusal, typed
 from .guard import current_shop
 from .pages import page
 
@@ -120,13 +120,9 @@ def edit(endpoint_id: int):
     form = endpoint_form()
     data = endpoint_data(form)
     if data is not None:
-        try:
-            endpoints.update_endpoint(get_session(), shop_id, endpoint_id, data, utcnow(), settings())
-        except LoyaltyError as exc:
-            get_session().rollback()
-            record_refusal(exc, form)
-        else:
-            get_session().commit()
+        apply_change(form, lambda: endpoints.update_endpoint(get_session(), shop_id, endpoint_id, data, utcnow(),
+                                                             settings()))
+        if form.ok:
             flash(f"Webhook endpoint {data['url']} saved.")
             return redirect(url_for(".index"), 303)
     endpoint = endpoints.get_endpoint(get_session(), shop_id, endpoint_id)

@@ -16,9 +16,10 @@ import pytest
 from sqlalchemy import select
 
 from loyalty_plugin.api.openapi import PREFIX, openapi_path
-from loyalty_plugin.models import (ApiKey, CodeStatus, CustomerAccount, ImportBatch, ImportStatus,
+from loyalty_plugin.models import (ApiKey, CodeStatus, CustomerAccount, EmailTemplate, ImportBatch, ImportStatus,
                                    InboundDelivery, OutboundDelivery, OutboundEvent, RewardCode,
                                    RewardKind, Shop, utcnow)
+from loyalty_plugin.services.email_settings import put_template
 from loyalty_plugin.services.fanout import fan_out
 from tests.dashboard_support import csrf_of, dashboard_client, make_user, sign_in
 from tests.factories import make_shop, post_shopify, shopify_order
@@ -136,6 +137,8 @@ def test_lists_and_settings_show_only_the_callers_shop(app, client, victim, intr
 DASHBOARD = "/admin"
 # Routes a visitor reaches before signing in: they name no shop's object.
 DASHBOARD_PUBLIC = {"/admin/sign-in", "/admin/link/<token>", "/admin/static/<path:filename>"}
+# Arguments that name what every shop has (an email's kind and language), not one shop's object.
+SHOP_WIDE_ARGUMENTS = {"kind", "locale"}
 
 
 def dashboard_rules(app):
@@ -171,7 +174,7 @@ def test_every_dashboard_route_with_an_id_is_404_to_another_shops_user(app, dash
     checked = 0
     for rule in dashboard_rules(app):
         names = set(_ARGUMENT.findall(rule.rule))
-        if not names:
+        if not names or names <= SHOP_WIDE_ARGUMENTS:
             continue
         unknown = names - dashboard_victim.keys()
         assert not unknown, f"{rule.rule}: add a victim object for {sorted(unknown)}"
@@ -185,6 +188,22 @@ def test_every_dashboard_route_with_an_id_is_404_to_another_shops_user(app, dash
             assert MARKER not in response.get_data(as_text=True)
             checked += 1
     assert checked >= 10
+
+
+def test_the_email_editor_shows_and_resets_only_the_signed_in_users_shop(app, session, dashboard_victim,
+                                                                         intruder_browser):
+    account = session.get(CustomerAccount, dashboard_victim["account_id"])
+    put_template(session, account.shop_id, "points_earned", "en",
+                 {"subject": f"{MARKER} subject", "text": f"{MARKER} text"}, utcnow())
+    session.commit()
+    path = "/admin/settings/emails/points_earned/en"
+    page = intruder_browser.get(path)
+    assert page.status_code == 200 and MARKER not in page.get_data(as_text=True)
+    reset = intruder_browser.post(path + "/reset", data={"csrf_token": csrf_of(intruder_browser, path)})
+    assert reset.status_code == 303
+    session.expire_all()
+    assert session.execute(select(EmailTemplate.subject).where(
+        EmailTemplate.shop_id == account.shop_id)).scalars().all() == [f"{MARKER} subject"]
 
 
 def test_dashboard_pages_show_only_the_signed_in_users_shop(app, dashboard_victim, intruder_browser):
