@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import TemplateError
+from jinja2 import TemplateError, TemplateRuntimeError
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..models import EmailKind
@@ -149,11 +149,17 @@ def template_problem(source: str) -> str | None:
 
 
 def render(wording: Wording, values: dict[str, Any]) -> RenderedEmail:
-    """Raises jinja2.TemplateError when the template misbehaves (the sandbox stops it)."""
-    # A header holds one line: whatever the values contain, the subject stays one line.
-    subject = " ".join(_TEXT.from_string(wording.subject).render(values).split())
-    return RenderedEmail(subject=subject[:250], text=_TEXT.from_string(wording.text).render(values),
-                         html=_HTML.from_string(wording.html).render(values) if wording.html else None)
+    """Raises jinja2.TemplateError when the template misbehaves: what the sandbox stops,
+    and what fails on the values (``{{ points + first_name }}``, a division by zero)."""
+    try:
+        # A header holds one line: whatever the values contain, the subject stays one line.
+        subject = " ".join(_TEXT.from_string(wording.subject).render(values).split())
+        return RenderedEmail(subject=subject[:250], text=_TEXT.from_string(wording.text).render(values),
+                             html=_HTML.from_string(wording.html).render(values) if wording.html else None)
+    except TemplateError:
+        raise
+    except (ArithmeticError, LookupError, TypeError, ValueError) as exc:
+        raise TemplateRuntimeError(f"{type(exc).__name__}: {exc}") from exc
 
 
 def sample_values(shop_name: str, currency: str) -> dict[str, Any]:

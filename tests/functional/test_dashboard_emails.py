@@ -97,3 +97,11 @@ def test_an_unknown_email_or_language_is_a_404_page(client, path):
 def test_the_placeholders_are_the_values_the_notification_job_fills():
     shop = SimpleNamespace(domain="shop.example", timezone="UTC", currency="EUR")
     assert set(sample_values(shop.domain, shop.currency)) == set(PLACEHOLDERS) == set(_values(shop, None, {}))
+
+
+def test_a_template_failing_on_the_sample_values_saves_and_says_why_in_the_preview(client):
+    response = post(client, EDIT, {"subject": "Points", "text": "{{ points + first_name }}", "html": ""},
+                    page=EDIT)
+    assert response.status_code == 303
+    page = client.get(EDIT).get_data(as_text=True)
+    assert "The template fails with sample values: TypeError" in page

@@ -151,3 +151,15 @@ def test_a_template_reaching_for_python_internals_is_stopped_by_the_sandbox(data
     assert sink.messages == []
     (delivery,) = emails(session)
     assert delivery.last_error.startswith("the points_earned template failed")
+
+
+@pytest.mark.parametrize("text", ["{{ points + first_name }}", "{{ points / 0 }}", "{{ range(10 ** 9) | list }}"])
+def test_a_template_failing_on_the_values_is_reported_as_a_failed_template(database, session, shop, text):
+    email_settings.put_template(session, shop.id, "points_earned", "fr", {"subject": "Hi", "text": text}, NOW)
+    apply_order_snapshot(session, shop, order("E8"), NOW)
+    session.commit()
+    with SmtpSink() as sink:
+        assert send(database, sink) == 1
+    assert sink.messages == []
+    (delivery,) = emails(session)
+    assert delivery.last_error.startswith("the points_earned template failed")
