@@ -141,22 +141,13 @@ def test_bad_smtp_urls_are_refused_without_echoing_them(url):
     assert "secret-pw" not in str(excinfo.value)
 
 
-def test_a_template_reaching_for_python_internals_is_stopped_by_the_sandbox(database, session, shop):
-    email_settings.put_template(session, shop.id, "points_earned", "fr", {
-        "subject": "Hi", "text": "{{ ''.__class__.__mro__[1].__subclasses__() }}"}, NOW)
-    apply_order_snapshot(session, shop, order("E7"), NOW)
-    session.commit()
-    with SmtpSink() as sink:
-        assert send(database, sink) == 1
-    assert sink.messages == []
-    (delivery,) = emails(session)
-    assert delivery.last_error.startswith("the points_earned template failed")
-
-
-@pytest.mark.parametrize("text", ["{{ points + first_name }}", "{{ points / 0 }}", "{{ range(10 ** 9) | list }}"])
-def test_a_template_failing_on_the_values_is_reported_as_a_failed_template(database, session, shop, text):
+@pytest.mark.parametrize("text", [
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",  # reaching for Python's internals: the sandbox
+    "{{ points + first_name }}", "{{ points / 0 }}", "{{ range(10 ** 9) | list }}",  # failing on the values
+])
+def test_a_template_that_fails_is_reported_on_the_delivery_and_nothing_is_sent(database, session, shop, text):
     email_settings.put_template(session, shop.id, "points_earned", "fr", {"subject": "Hi", "text": text}, NOW)
-    apply_order_snapshot(session, shop, order("E8"), NOW)
+    apply_order_snapshot(session, shop, order("E7"), NOW)
     session.commit()
     with SmtpSink() as sink:
         assert send(database, sink) == 1
