@@ -13,12 +13,12 @@ import zoneinfo
 from typing import Any
 
 from jinja2 import TemplateError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import (CustomerAccount, EmailKind, EmailSettings, EmailTemplate, EventType,
+from ..models import (CustomerAccount, EmailKind, EmailSettings, EventType,
                       OutboundDelivery, OutboundEvent, Shop)
-from .email_templates import Wording, default_wording, render
+from .email_settings import template_in_force
+from .email_templates import Wording, render
 from .mailer import EmailJob, Mailer
 
 __all__ = ["EmailJob", "Mailer", "kind_for", "prepare", "recipient_for"]
@@ -72,12 +72,8 @@ def prepare(session: Session, delivery: OutboundDelivery) -> EmailJob | str:
 
 
 def _wording(session: Session, shop_id: int, kind: EmailKind, locale: str) -> Wording:
-    own = session.execute(select(EmailTemplate).where(
-        EmailTemplate.shop_id == shop_id, EmailTemplate.kind == kind,
-        EmailTemplate.locale == locale)).scalar_one_or_none()
-    if own is None:
-        return default_wording(kind, locale)
-    return Wording(subject=own.subject, text=own.text, html=own.html)
+    template = template_in_force(session, shop_id, kind, locale)
+    return Wording(subject=template.subject, text=template.text, html=template.html)
 
 
 def _values(shop: Shop, account: CustomerAccount | None, data: dict[str, Any]) -> dict[str, Any]:

@@ -52,23 +52,18 @@ class EffectiveTemplate:
 def list_templates(session: Session, shop_id: int) -> list[EffectiveTemplate]:
     own = {(t.kind, t.locale): t for t in session.execute(select(EmailTemplate).where(
         EmailTemplate.shop_id == shop_id)).scalars()}
-    result = []
-    for kind in EmailKind:
-        for locale in LOCALES:
-            template = own.get((kind, locale))
-            wording = template or default_wording(kind, locale)
-            result.append(EffectiveTemplate(kind, locale, wording.subject, wording.text,
-                                            wording.html, custom=template is not None))
-    return result
+    return [_in_force(kind, locale, own.get((kind, locale))) for kind in EmailKind for locale in LOCALES]
 
 
 def get_template(session: Session, shop_id: int, kind: str, locale: str) -> EffectiveTemplate:
     """The shop's template of one kind and language, or the built-in one."""
-    email_kind = _kind(kind, locale)
-    own = _own(session, shop_id, email_kind, locale)
-    wording = own or default_wording(email_kind, locale)
-    return EffectiveTemplate(email_kind, locale, wording.subject, wording.text, wording.html,
-                             custom=own is not None)
+    return template_in_force(session, shop_id, _kind(kind, locale), locale)
+
+
+def template_in_force(session: Session, shop_id: int, kind: EmailKind, locale: str) -> EffectiveTemplate:
+    """What an email of ``kind`` in ``locale`` is written from: the shop's own template, or the
+    built-in translation."""
+    return _in_force(kind, locale, _own(session, shop_id, kind, locale))
 
 
 def put_template(session: Session, shop_id: int, kind: str, locale: str, values: dict[str, Any],
@@ -86,7 +81,7 @@ def put_template(session: Session, shop_id: int, kind: str, locale: str, values:
     template.html = values.get("html")
     template.updated_at = now
     session.flush()
-    return EffectiveTemplate(email_kind, locale, template.subject, template.text, template.html, True)
+    return _in_force(email_kind, locale, template)
 
 
 def delete_template(session: Session, shop_id: int, kind: str, locale: str) -> EffectiveTemplate:
@@ -96,8 +91,12 @@ def delete_template(session: Session, shop_id: int, kind: str, locale: str) -> E
     if template is not None:
         session.delete(template)
         session.flush()
-    wording = default_wording(email_kind, locale)
-    return EffectiveTemplate(email_kind, locale, wording.subject, wording.text, wording.html, False)
+    return _in_force(email_kind, locale, None)
+
+
+def _in_force(kind: EmailKind, locale: str, own: EmailTemplate | None) -> EffectiveTemplate:
+    wording = own or default_wording(kind, locale)
+    return EffectiveTemplate(kind, locale, wording.subject, wording.text, wording.html, custom=own is not None)
 
 
 def _own(session: Session, shop_id: int, kind: EmailKind, locale: str) -> EmailTemplate | None:
