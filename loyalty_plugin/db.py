@@ -106,31 +106,50 @@ def get_session() -> Session:
 
 
 _READS = frozenset({"GET", "HEAD"})
-_AUTOCOMMIT = "loyalty_autocommit"
+_READER = "db_reader"
 
 
-def read_without_transaction(session: Session) -> None:
-    """Let each of ``session``'s statements until its next commit run on its own (autocommit).
+def get_reader() -> Session | Connection:
+    """Where the current request runs reads that stand alone: each statement on its own.
 
-    For requests that only read and take their view from one statement, or from
-    statements that need not agree with each other: on PostgreSQL that spares the
-    BEGIN and COMMIT round trips, a third of such a request's time in the driver.
-    It does nothing once the session has begun a transaction, or when it is bound to
-    a connection rather than an engine (whose transaction it then joins). A write
-    that needs a transaction must commit the session first, which hands it a
-    connection with the usual transactions. SQLite keeps its transactions: they cost
-    no round trip there.
+    On PostgreSQL, a connection borrowed from the engine's pool in autocommit for the
+    rest of the request, past the ORM session: no BEGIN, no COMMIT, and none of the
+    session's bookkeeping, which on a read of one statement cost more than the
+    statement. It sees only what is committed, so it suits a request that has not
+    written. Elsewhere it is the request's session: SQLite's transactions cost no
+    round trip, and a session bound to a connection (the tests') must keep to that
+    connection's transaction.
     """
-    bind = session.get_bind()
-    if not session.in_transaction() and isinstance(bind, Engine) and bind.dialect.name == "postgresql":
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        session.info[_AUTOCOMMIT] = session.get_transaction()
+    reader = g.get(_READER)
+    if reader is None:
+        bind = get_db().sessionmaker.kw["bind"]
+        if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+            reader = _borrow_autocommit(bind)
+        else:
+            reader = get_session()
+        setattr(g, _READER, reader)
+    return reader
 
 
-def runs_without_transaction(session: Session) -> bool:
-    """Whether the session's statements run on their own, as read_without_transaction set."""
-    transaction = session.get_transaction()
-    return transaction is not None and session.info.get(_AUTOCOMMIT) is transaction
+def _borrow_autocommit(engine: Engine) -> Connection:
+    connection = engine.connect()
+    try:
+        connection.connection.driver_connection.autocommit = True
+    except BaseException:
+        connection.invalidate()
+        connection.close()
+        raise
+    return connection
+
+
+def _give_back(connection: Connection) -> None:
+    # The pool lends connections with transactions: one that cannot be switched back
+    # (broken, or left in a transaction by a failure) leaves the pool.
+    try:
+        connection.connection.driver_connection.autocommit = False
+    except Exception:
+        connection.invalidate()
+    connection.close()
 
 
 def _end_read_transaction(response: Response) -> Response:
@@ -139,19 +158,22 @@ def _end_read_transaction(response: Response) -> Response:
     psycopg forgets every prepared statement of a connection on ROLLBACK, so reads
     that rolled back would prepare their statements anew on every request. Nothing
     is left to commit on this path: a read that writes commits what it writes, and
-    an ORM change left pending (a bug) still goes to the rollback. Statements run on
-    their own leave nothing to end: psycopg sends no ROLLBACK for them either.
+    an ORM change left pending (a bug) still goes to the rollback.
     """
     session: Session | None = g.get("db_session")
     if (session is not None and request.method in _READS and response.status_code < 400
-            and session.in_transaction() and not (session.new or session.dirty or session.deleted)
-            and not runs_without_transaction(session)):
+            and session.in_transaction() and not (session.new or session.dirty or session.deleted)):
         session.commit()
     return response
 
 
 def _close_request_session(_exc: BaseException | None) -> None:
+    reader = g.pop(_READER, None)
     session = g.pop("db_session", None)
-    if session is not None:
-        # Closing rolls back whatever the request did not commit.
-        session.close()
+    try:
+        if isinstance(reader, Connection):
+            _give_back(reader)
+    finally:
+        if session is not None:
+            # Closing rolls back whatever the request did not commit.
+            session.close()

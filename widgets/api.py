@@ -5,9 +5,11 @@ import dataclasses
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
 from loyalty_plugin.api.helpers import json_body
-from loyalty_plugin.db import get_db, get_session, read_without_transaction
+from loyalty_plugin.db import get_db, get_reader, get_session
 from loyalty_plugin.errors import ErrorCode, Forbidden, NotFound, Unauthorized
 from loyalty_plugin.models import CustomerAccount, Shop, ShopStatus, WidgetSettings, utcnow
 from loyalty_plugin.schemas.rewards import RedemptionSchema
@@ -145,17 +147,19 @@ def summary() -> Response:
         program = storefront.program_view(session, g.widget.shop, _catalog())
         return _cached(_GUEST.dump(program), private=False, max_age=PUBLIC_MAX_AGE)
     # One statement reads the signed-in view; the codes, when there are any, need not agree with it.
-    read_without_transaction(session)
-    view = storefront.signed_in_view(session, g.widget.shop, customer_id, utcnow(), cache=_catalog())
+    reader = get_reader()
+    view = storefront.signed_in_view(session, g.widget.shop, customer_id, utcnow(), cache=_catalog(),
+                                     reader=reader)
     if view is None:
         raise _unknown_customer()
-    referral = _referral_link(g.widget.shop, view.account)
+    referral = _referral_link(g.widget.shop, view.account, reader)
     if referral is not None:
         view = dataclasses.replace(view, referral=referral)
     return _cached(dump_customer_summary(view), private=True, max_age=PRIVATE_MAX_AGE)
 
 
-def _referral_link(shop: Shop, account: storefront.AccountRow) -> storefront.ReferralLink | None:
+def _referral_link(shop: Shop, account: storefront.AccountRow,
+                   reader: Session | Connection) -> storefront.ReferralLink | None:
     """The customer's link while the shop runs referrals; drawn on the first look, then kept.
 
     ``account``: a row with the account's ``id`` and ``referral_code``. Only the first
@@ -165,9 +169,9 @@ def _referral_link(shop: Shop, account: storefront.AccountRow) -> storefront.Ref
         return None
     code = account.referral_code
     if code is None:
-        session = get_session()
-        code = draw_referral_code(session, account.id)
-        session.commit()
+        code = draw_referral_code(reader, account.id)
+        if isinstance(reader, Session):
+            reader.commit()  # on a connection in autocommit the draw is committed already
     return storefront.ReferralLink(code=code, link=referral_link(shop, code))
 
 

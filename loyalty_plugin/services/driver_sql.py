@@ -6,7 +6,8 @@ twice what the driver spends sending the statement. ``DriverStatement`` keeps a
 Core statement compiled per dialect, with the bind and result processors of its
 column types (SQLAlchemy's public type API, so enums, UTC times and JSON read and
 write exactly as through the ORM), and runs it with one reused driver cursor in
-the session's transaction.
+the session's transaction, or on a connection given instead of the session (as is:
+in its transaction, or on its own when it is in autocommit).
 
 What the session would do around a statement is kept: pending ORM changes are
 flushed first (autoflush), the engine's ``before_cursor_execute`` and
@@ -24,6 +25,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 _CURSOR = "loyalty_driver_cursor"
+# Where a statement runs: a session (its transaction, after its autoflush) or a connection.
+Executor = Session | Connection
 
 
 class _Compiled:
@@ -108,33 +111,36 @@ class DriverStatement:
         self.named = namedtuple("Row", self.keys, rename=True) if self.keys else None  # type: ignore[misc]
         self._by_dialect: dict[tuple[str, str], _Compiled] = {}
 
-    def rows(self, session: Session, params: dict[str, Any]) -> list[tuple]:
+    def rows(self, executor: Executor, params: dict[str, Any]) -> list[tuple]:
         """Every row the statement returns (none for a statement without RETURNING)."""
-        rows, _ = self._run(session, params)
+        rows, _ = self._run(executor, params)
         return rows
 
-    def first(self, session: Session, params: dict[str, Any]) -> tuple | None:
-        rows, _ = self._run(session, params)
+    def first(self, executor: Executor, params: dict[str, Any]) -> tuple | None:
+        rows, _ = self._run(executor, params)
         return rows[0] if rows else None
 
-    def named_rows(self, session: Session, params: dict[str, Any]) -> list[Any]:
+    def named_rows(self, executor: Executor, params: dict[str, Any]) -> list[Any]:
         """``rows`` whose values also read as attributes named by the statement's column keys."""
         make = self.named._make  # type: ignore[union-attr]
-        return [make(row) for row in self.rows(session, params)]
+        return [make(row) for row in self.rows(executor, params)]
 
-    def first_named(self, session: Session, params: dict[str, Any]) -> Any | None:
-        row = self.first(session, params)
+    def first_named(self, executor: Executor, params: dict[str, Any]) -> Any | None:
+        row = self.first(executor, params)
         return None if row is None else self.named._make(row)  # type: ignore[union-attr]
 
-    def execute(self, session: Session, params: dict[str, Any]) -> int:
+    def execute(self, executor: Executor, params: dict[str, Any]) -> int:
         """Run a statement without RETURNING; the number of rows it changed."""
-        _, rowcount = self._run(session, params)
+        _, rowcount = self._run(executor, params)
         return rowcount
 
-    def _run(self, session: Session, params: dict[str, Any]) -> tuple[list[tuple], int]:
-        if session.autoflush:
-            session.flush()
-        connection = session.connection()
+    def _run(self, executor: Executor, params: dict[str, Any]) -> tuple[list[tuple], int]:
+        if isinstance(executor, Connection):
+            connection = executor
+        else:
+            if executor.autoflush:
+                executor.flush()
+            connection = executor.connection()
         dialect = connection.dialect
         kind = (dialect.name, dialect.driver)
         compiled = self._by_dialect.get(kind)

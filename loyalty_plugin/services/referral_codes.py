@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..db import runs_without_transaction
 from ..models import CustomerAccount, Shop
 from ..rules.referrals import new_referral_code
-from .driver_sql import DriverStatement
+from .driver_sql import DriverStatement, Executor
 
 _ACCOUNTS = CustomerAccount.__table__
 # Conditional, so two first uses at once agree on one code.
@@ -29,27 +29,30 @@ def referral_code_for(session: Session, account: CustomerAccount) -> str:
     return account.referral_code
 
 
-def draw_referral_code(session: Session, account_id: int) -> str:
-    """The account's code, drawn now if it has none: one UPDATE, unless the code drawn is taken."""
+def draw_referral_code(executor: Executor, account_id: int) -> str:
+    """The account's code, drawn now if it has none: one UPDATE, unless the code drawn is taken.
+
+    ``executor``: a session, or a connection in or out of a transaction (autocommit).
+    """
     for _ in range(ATTEMPTS):
         try:
-            row = _draw(session, {"account_id": account_id, "code": new_referral_code()})
+            row = _draw(executor, {"account_id": account_id, "code": new_referral_code()})
         except IntegrityError:
             continue
         if row is None:  # the account had its code already, or another first use drew it
-            row = _HELD.first(session, {"account_id": account_id})
+            row = _HELD.first(executor, {"account_id": account_id})
             assert row is not None and row[0] is not None, "no such account"
         return row[0]
     raise RuntimeError("could not draw an unused referral code")
 
 
-def _draw(session: Session, params: dict) -> tuple | None:
+def _draw(executor: Executor, params: dict) -> tuple | None:
     # A code another customer of the shop holds must fail the draw alone: a statement
     # run on its own fails alone anyway, one in a transaction needs a savepoint.
-    if runs_without_transaction(session):
-        return _DRAW.first(session, params)
-    with session.begin_nested():
-        return _DRAW.first(session, params)
+    if isinstance(executor, Connection) and not executor.in_transaction():
+        return _DRAW.first(executor, params)
+    with executor.begin_nested():
+        return _DRAW.first(executor, params)
 
 
 def referral_link(shop: Shop, code: str) -> str:

@@ -25,7 +25,7 @@ from ..models import (CodeStatus, CustomerAccount, LedgerEntry, Reward, RewardCo
 from ..rules.earning import Amounts, earn_base, points_for
 from ..rules.tiers import current_window
 from .catalog_cache import Catalog, CatalogCache
-from .driver_sql import DriverStatement
+from .driver_sql import DriverStatement, Executor
 from .sql import fixed_values
 from .tiers import NO_MULTIPLIER, TierStatus, multiplier_for, points_progress, tier_status
 
@@ -183,12 +183,15 @@ def _account_query(with_progress: bool, has_start: bool, has_end: bool) -> Drive
 
 
 def signed_in_view(session: Session, shop: Shop, external_id: str, now: dt.datetime, *,
-                   cache: CatalogCache | None = None) -> CustomerView | None:
+                   cache: CatalogCache | None = None, reader: Executor | None = None) -> CustomerView | None:
     """The standing of the shop's customer ``external_id``; None when the shop has no such customer.
 
     The view's ``account`` is a row of ACCOUNT_COLUMNS. Whether the customer has codes to
     show, and on the points basis the tier progress, come in the same statement.
+    ``reader``: where the customer's statements run, when not in ``session`` (which
+    still loads the catalog when ``cache`` does not hold it).
     """
+    reader = session if reader is None else reader
     program = program_view(session, shop, cache)
     with_progress = bool(program.tiers) and shop.settings.tier_basis is TierBasis.POINTS_EARNED
     window = current_window(shop.settings.tier_window, now, shop.timezone)
@@ -198,42 +201,45 @@ def signed_in_view(session: Session, shop: Shop, external_id: str, now: dt.datet
     if window.end is not None:
         params["end"] = window.end
     rows = _account_query(with_progress, window.start is not None, window.end is not None).named_rows(
-        session, params)
+        reader, params)
     if not rows:
         return None
     row, shown = rows[0], len(ACTIVITY_COLUMNS)
     activity = [ActivityRow._make(entry[-shown:]) for entry in rows if entry[-shown] is not None]
     return customer_view(session, shop, row, now, cache=cache, program=program,
                          progress=Decimal(row.progress) if with_progress else None, has_codes=row.has_codes,
-                         activity=activity)
+                         activity=activity, reader=reader)
 
 
 def customer_view(session: Session, shop: Shop, account: CustomerAccount | AccountRow, now: dt.datetime, *,
                   cache: CatalogCache | None = None, codes_limit: int = 10,
                   program: ProgramView | None = None, progress: Decimal | None = None,
-                  has_codes: bool = True, activity: list[Any] | None = None) -> CustomerView:
+                  has_codes: bool = True, activity: list[Any] | None = None,
+                  reader: Executor | None = None) -> CustomerView:
     """``program``, ``progress`` (in the current tier window), ``has_codes`` (False: the
-    customer has no code to show) and ``activity``: when the caller has read them."""
+    customer has no code to show) and ``activity``: when the caller has read them.
+    ``reader``: as for signed_in_view."""
+    reader = session if reader is None else reader
     program = program or program_view(session, shop, cache)
     if cache is not None and account.tier_id is not None and program.tier_name(account.tier_id) is None:
         # A tier this worker has not seen yet (its shop's tiers_version may be cached too).
         program, progress = program_view(session, shop), None
-    status = tier_status(session, shop, account, now, tiers=program.tiers, amount=progress)
+    status = tier_status(reader, shop, account, now, tiers=program.tiers, amount=progress)
     if activity is None:
-        activity = ACTIVITY.named_rows(session, {"shop_id": shop.id, "account_id": account.id,
-                                                 "limit": ACTIVITY_LIMIT})
+        activity = ACTIVITY.named_rows(reader, {"shop_id": shop.id, "account_id": account.id,
+                                                "limit": ACTIVITY_LIMIT})
     return CustomerView(program=program, account=account, tier=status,
-                        offers=_offers(session, program, account, has_codes),
-                        codes=_codes(session, account, now, codes_limit) if has_codes else [],
+                        offers=_offers(reader, program, account, has_codes),
+                        codes=_codes(reader, account, now, codes_limit) if has_codes else [],
                         activity=activity)
 
 
-def _offers(session: Session, program: ProgramView, account: CustomerAccount | AccountRow,
+def _offers(reader: Executor, program: ProgramView, account: CustomerAccount | AccountRow,
             has_codes: bool) -> list[RewardOffer]:
     catalog = program.catalog
     thresholds = catalog.thresholds
     held = thresholds.get(account.tier_id) if account.tier_id is not None else None
-    used = _redemptions_by_reward(session, account) if has_codes and catalog.has_limits else {}
+    used = _redemptions_by_reward(reader, account) if has_codes and catalog.has_limits else {}
     available = account.available
     offers = []
     for terms in catalog.reward_terms:
@@ -251,13 +257,13 @@ def _offers(session: Session, program: ProgramView, account: CustomerAccount | A
     return offers
 
 
-def _redemptions_by_reward(session: Session, account: CustomerAccount | AccountRow) -> dict[int, int]:
-    rows = REDEMPTIONS_BY_REWARD.rows(session, {"account_id": account.id})
+def _redemptions_by_reward(reader: Executor, account: CustomerAccount | AccountRow) -> dict[int, int]:
+    rows = REDEMPTIONS_BY_REWARD.rows(reader, {"account_id": account.id})
     return {reward_id: count for reward_id, count in rows}
 
 
-def _codes(session: Session, account: CustomerAccount | AccountRow, now: dt.datetime, limit: int) -> list[CodeView]:
-    rows = CODES.rows(session, {"account_id": account.id, "limit": limit})
+def _codes(reader: Executor, account: CustomerAccount | AccountRow, now: dt.datetime, limit: int) -> list[CodeView]:
+    rows = CODES.rows(reader, {"account_id": account.id, "limit": limit})
     return [CodeView(code=code, reward_name=name,
                      status=CodeStatus.EXPIRED if status is CodeStatus.ISSUED and expires_at <= now
                      else status, kind=kind, value=value, min_order_subtotal=minimum,
