@@ -21,6 +21,7 @@ from loyalty_plugin.services.widget_settings import shop_with_widget_settings
 
 from . import redeem
 from .assets import assets_version
+from .conditional import with_etag
 from .i18n import messages, resolve_locale
 from .identity import CUSTOMER_HEADER, DIGEST_HEADER, verified_customer
 from .origins import add_cors_headers, allowed_origins, origin_allowed
@@ -118,8 +119,7 @@ def _cached(body: dict, *, private: bool, max_age: int, by_identity: bool = True
     if by_identity:
         # A shared cache must not give one visitor's answer to another.
         response.vary.update((CUSTOMER_HEADER, DIGEST_HEADER))
-    response.add_etag()
-    return response.make_conditional(request)
+    return with_etag(response)
 
 
 @bp.get("/config")

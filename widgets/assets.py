@@ -10,7 +10,9 @@ import functools
 import hashlib
 from importlib import resources
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort
+
+from .conditional import with_etag
 
 bp = Blueprint("widget_assets", __name__, url_prefix="/widget")
 
@@ -39,8 +41,7 @@ def _file_response(data: bytes, mimetype: str, cache_control: str) -> Response:
     response.charset = "utf-8"
     response.headers["Cache-Control"] = cache_control
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.add_etag()
-    return response.make_conditional(request)
+    return with_etag(response)
 
 
 @bp.get("/loader.js")

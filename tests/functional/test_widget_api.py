@@ -69,6 +69,19 @@ def test_signed_in_reads_are_private_vary_by_identity_and_revalidate(client, pro
     assert again.status_code == 304
 
 
+def test_revalidation_matches_weak_tags_and_answers_a_changed_body_in_full(client, program):
+    response = summary(client, program, signed(program, "c1"))
+    etag = response.headers["ETag"]
+
+    weak = summary(client, program, signed(program, "c1", **{"If-None-Match": f'"other", W/{etag}'}))
+    stale = summary(client, program, signed(program, "c1", **{"If-None-Match": '"other"'}))
+
+    assert weak.status_code == 304 and weak.data == b"" and weak.headers["ETag"] == etag
+    assert stale.status_code == 200 and stale.json == response.json
+    # The server sends the Date header; one from the app would go out beside it.
+    assert "Date" not in response.headers
+
+
 def test_guest_summary_shows_the_program_and_nothing_personal(client, program):
     response = summary(client, program)
 
