@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 _CURSOR = "loyalty_driver_cursor"
+_REQUIRED = object()
 # Where a statement runs: a session (its transaction, after its autoflush) or a connection.
 Executor = Session | Connection
 
@@ -46,11 +47,12 @@ class _Compiled:
         self.sql: str = compiled.string
         self.positions: tuple[str, ...] | None = (
             tuple(compiled.positiontup or ()) if compiled.positional else None)
-        self.bind_processors: dict[str, Callable[[Any], Any]] = {}
-        for name, bind in compiled.binds.items():
+        # What construct_params() works out per bind on every call, worked out once:
+        # the keys a value may come under, the bind's own value, its type's processor.
+        self.binds: list[tuple[str, str, Any, Callable[[Any], Any] | None]] = []
+        for bind, name in compiled.bind_names.items():
             processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            if processor is not None:
-                self.bind_processors[name] = processor
+            self.binds.append((name, bind.key, _REQUIRED if bind.required else bind, processor))
         self.result_types = [column.type for column in _returned_columns(stmt)]
         self.returns_rows = bool(self.result_types)
         self.result_processors: list[Callable[[Any], Any] | None] | None = None
@@ -63,10 +65,17 @@ class _Compiled:
             for name, default in self.defaults:
                 if name not in params:
                     params[name] = default.arg(None) if default.is_callable else default.arg
-        values = self.compiled.construct_params(params)
-        for name, processor in self.bind_processors.items():
-            if name in values:
-                values[name] = processor(values[name])
+        values = {}
+        for name, key, own, processor in self.binds:
+            if key in params:
+                value = params[key]
+            elif name in params:
+                value = params[name]
+            elif own is _REQUIRED:
+                raise exc.InvalidRequestError(f"A value is required for bind parameter {key!r}", code="cd3x")
+            else:
+                value = own.effective_value if own.callable else own.value
+            values[name] = value if processor is None else processor(value)
         if self.positions is None:
             return values
         return tuple(values[name] for name in self.positions)

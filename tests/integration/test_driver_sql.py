@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, event, exc, insert, select
 
 from loyalty_plugin.models import (CustomerAccount, DeliveryStatus, InboundDelivery, Order, OrderStatus,
                                    utcnow)
-from loyalty_plugin.services.driver_sql import DriverStatement
+from loyalty_plugin.services.driver_sql import DriverStatement, _Compiled
 from tests.factories import make_shop, unique
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
@@ -119,3 +119,36 @@ def test_statements_that_expand_at_execution_are_refused(session):
     expanding = DriverStatement(select(_DELIVERIES.c.id).where(_DELIVERIES.c.id.in_([1, 2, 3])))
     with pytest.raises(ValueError, match="expand"):
         expanding.rows(session, {})
+
+
+def test_parameters_are_bound_as_sqlalchemy_binds_them(session):
+    table = _DELIVERIES
+    stamp = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
+    statement = DriverStatement(
+        select(table.c.id).where(table.c.shop_id == bindparam("shop_id"), table.c.topic == "orders/paid",
+                                 table.c.status == bindparam("status", DeliveryStatus.FAILED),
+                                 table.c.received_at < bindparam("before", callable_=lambda: stamp)))
+    dialect = session.get_bind().dialect
+    compiled = _Compiled(statement.stmt, dialect, None)
+
+    def as_sqlalchemy_binds(params: dict) -> dict:
+        values = compiled.compiled.construct_params(params)
+        for bind, name in compiled.compiled.bind_names.items():
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            values[name] = processor(values[name]) if processor else values[name]
+        return values if compiled.positions is None else tuple(values[name] for name in compiled.positions)
+
+    # Left out, the binds' own values and the callable's; given, the values given.
+    for params in ({"shop_id": 7}, {"shop_id": 7, "status": DeliveryStatus.PROCESSED, "before": NOW}):
+        assert compiled.parameters(params) == as_sqlalchemy_binds(params)
+    assert compiled.parameters({"shop_id": 7}) != compiled.parameters(
+        {"shop_id": 7, "status": DeliveryStatus.PROCESSED, "before": NOW})
+    with pytest.raises(exc.InvalidRequestError, match="shop_id"):
+        compiled.parameters({})
+
+
+def test_a_statement_runs_on_a_connection_as_given(session):
+    shop, _ = make_shop(session)
+    row_id = _insert_delivery(session, shop.id)[0]
+    connection = session.connection()  # the session's own: the row it has not committed is there
+    assert DELIVERY_BY_ID.first(connection, {"id": row_id})[0] == row_id
