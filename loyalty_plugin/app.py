@@ -13,6 +13,7 @@ from werkzeug.routing import IntegerConverter
 from . import db
 from .config import load_config
 from .errors import register_error_handlers
+from .json_responses import OrjsonProvider
 from .migrate import check_schema
 
 
@@ -35,6 +36,7 @@ def register_config(app: Flask, config: Mapping[str, Any] | None) -> None:
     app.config.update(load_config(app.instance_path, config))
     app.config["SECRET_KEY"] = app.config["LOYALTY_SECRET_KEY"]
     app.config["MAX_CONTENT_LENGTH"] = app.config["LOYALTY_MAX_BODY_BYTES"]
+    app.json = OrjsonProvider(app)
     app.json.sort_keys = False
     if app.config["LOYALTY_DATABASE_URL"].startswith("sqlite:///" + app.instance_path):
         os.makedirs(app.instance_path, exist_ok=True)
