@@ -1,7 +1,7 @@
 """JSON responses encoded by orjson, under Flask's rules for what JSON has no type for.
 
 Every widget read and API answer is JSON; the standard library's encoder took
-about a tenth of a widget summary's time. Values come out as Flask's own provider
+about 6 % of a widget summary's CPU time. Values come out as Flask's own provider
 gives them (Decimal and UUID as strings, datetimes as HTTP dates, dataclasses as
 objects), because orjson hands those to Flask's ``default``. Characters outside
 ASCII go out as UTF-8 rather than ``\\u`` escapes: the same JSON text.

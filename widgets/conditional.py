@@ -15,11 +15,11 @@ _REVALIDATED = frozenset({"GET", "HEAD"})
 
 
 def with_etag(response: Response) -> Response:
-    """``response`` tagged with its body's digest; 304 with no body when the client holds it."""
+    """``response`` tagged with its body's digest; 304 when the client holds it (werkzeug
+    then sends neither the body nor its Content-Length)."""
     etag = hashlib.sha1(response.get_data(), usedforsecurity=False).hexdigest()
     response.set_etag(etag)
     # If-None-Match compares weakly (RFC 9110, 13.1.2): W/"x" matches "x".
     if request.method in _REVALIDATED and request.if_none_match.contains_weak(etag):
         response.status_code = 304
-        response.set_data(b"")
     return response
