@@ -107,9 +107,11 @@ def get_session() -> Session:
 
 _READS = frozenset({"GET", "HEAD"})
 _READER = "db_reader"
+# Where statements run: a session (its transaction) or a connection (its own, or autocommit).
+Executor = Session | Connection
 
 
-def get_reader() -> Session | Connection:
+def get_reader() -> Executor:
     """Where the current request runs reads that stand alone: each statement on its own.
 
     On PostgreSQL, a connection borrowed from the engine's pool in autocommit for the

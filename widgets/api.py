@@ -5,11 +5,9 @@ import dataclasses
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
-from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
 
 from loyalty_plugin.api.helpers import json_body
-from loyalty_plugin.db import get_db, get_reader, get_session
+from loyalty_plugin.db import Executor, get_db, get_reader, get_session
 from loyalty_plugin.errors import ErrorCode, Forbidden, NotFound, Unauthorized
 from loyalty_plugin.models import CustomerAccount, Shop, ShopStatus, WidgetSettings, utcnow
 from loyalty_plugin.schemas.rewards import RedemptionSchema
@@ -159,7 +157,7 @@ def summary() -> Response:
 
 
 def _referral_link(shop: Shop, account: storefront.AccountRow,
-                   reader: Session | Connection) -> storefront.ReferralLink | None:
+                   reader: Executor) -> storefront.ReferralLink | None:
     """The customer's link while the shop runs referrals; drawn on the first look, then kept.
 
     ``account``: a row with the account's ``id`` and ``referral_code``. Only the first
@@ -170,8 +168,8 @@ def _referral_link(shop: Shop, account: storefront.AccountRow,
     code = account.referral_code
     if code is None:
         code = draw_referral_code(reader, account.id)
-        if isinstance(reader, Session):
-            reader.commit()  # on a connection in autocommit the draw is committed already
+        # The view owns the transaction; drawn in autocommit, there is nothing left to commit.
+        get_session().commit()
     return storefront.ReferralLink(code=code, link=referral_link(shop, code))
 
 

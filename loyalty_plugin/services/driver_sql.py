@@ -22,12 +22,11 @@ from typing import Any
 
 from sqlalchemy import exc
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+
+from ..db import Executor
 
 _CURSOR = "loyalty_driver_cursor"
 _REQUIRED = object()
-# Where a statement runs: a session (its transaction, after its autoflush) or a connection.
-Executor = Session | Connection
 
 
 class _Compiled:

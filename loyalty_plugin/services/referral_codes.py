@@ -9,7 +9,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..models import CustomerAccount, Shop
 from ..rules.referrals import new_referral_code
-from .driver_sql import DriverStatement, Executor
+from ..db import Executor
+from .driver_sql import DriverStatement
 
 _ACCOUNTS = CustomerAccount.__table__
 # Conditional, so two first uses at once agree on one code.

@@ -25,7 +25,8 @@ from ..models import (CodeStatus, CustomerAccount, LedgerEntry, Reward, RewardCo
 from ..rules.earning import Amounts, earn_base, points_for
 from ..rules.tiers import current_window
 from .catalog_cache import Catalog, CatalogCache
-from .driver_sql import DriverStatement, Executor
+from ..db import Executor
+from .driver_sql import DriverStatement
 from .sql import fixed_values
 from .tiers import NO_MULTIPLIER, TierStatus, multiplier_for, points_progress, tier_status
 

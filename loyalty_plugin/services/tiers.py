@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from ..db import Executor
 from ..models import (TIER_PROGRESS_KINDS, CodeOrigin, CustomerAccount, EntryKind, EntrySource,
                       EntryStatus, LedgerEntry, Order, OrderStatus, Reward, Shop, Tier, TierBasis,
                       TierChange, TierChangeReason, TierWindow)
@@ -79,7 +79,7 @@ def points_progress(account_id, start=None, end=None) -> Select:
         LedgerEntry.status == EntryStatus.AVAILABLE, *_between(LedgerEntry.matured_at, start, end))
 
 
-def progress(session: Session | Connection, shop: Shop, account_id: int, span: Span) -> Decimal:
+def progress(session: Executor, shop: Shop, account_id: int, span: Span) -> Decimal:
     """What counts toward a tier within ``span``; pending points and orders do not count yet."""
     basis = shop.settings.tier_basis
     if basis is TierBasis.POINTS_EARNED:
@@ -246,7 +246,7 @@ class TierStatus:
     remaining: Decimal | None
 
 
-def tier_status(session: Session | Connection, shop: Shop, account: CustomerAccount, now: dt.datetime, *,
+def tier_status(session: Executor, shop: Shop, account: CustomerAccount, now: dt.datetime, *,
                 tiers: list[Tier] | None = None, amount: Decimal | None = None) -> TierStatus:
     """``tiers``: the shop's active tiers, and ``amount``: the progress in the current window,
     when the caller has read them already. A connection does for ``session`` when ``tiers``
