@@ -166,20 +166,24 @@ def _account_query(with_progress: bool, has_start: bool, has_end: bool) -> Drive
         columns.append(points_progress(CustomerAccount.id, bindparam("start") if has_start else None,
                                        bindparam("end") if has_end else None)
                        .scalar_subquery().label("progress"))
+    # A subquery with a LIMIT stays a subquery: its per-account subqueries run once, not
+    # once for every entry row the join below makes of it (PostgreSQL would lift a plain
+    # one into the outer SELECT). The shop and id are unique, so the LIMIT drops nothing.
+    account = (select(*columns)
+               .where(CustomerAccount.shop_id == bindparam("shop_id"),
+                      CustomerAccount.platform_customer_id == bindparam("external_id"))
+               .limit(1).subquery("account"))
     # The id of the oldest entry shown (the ACTIVITY_LIMIT-th newest; none for a shorter
     # history: then every entry): the join reads just those, by range on (account_id, id),
     # however long the account's history is.
     oldest_shown = func.coalesce(
-        select(LedgerEntry.id).where(LedgerEntry.account_id == CustomerAccount.id)
+        select(LedgerEntry.id).where(LedgerEntry.account_id == account.c.id)
         .order_by(LedgerEntry.id.desc()).limit(1).offset(ACTIVITY_LIMIT - 1).scalar_subquery(), 0)
     entries = LedgerEntry.__table__.alias("shown_entry")  # apart from the subqueries' ledger_entries
-    columns += [entries.c[column.key].label(f"entry_{column.key}") for column in ACTIVITY_COLUMNS]
     return DriverStatement(
-        select(*columns)
-        .select_from(CustomerAccount.__table__.outerjoin(
-            entries, (entries.c.account_id == CustomerAccount.id) & (entries.c.id >= oldest_shown)))
-        .where(CustomerAccount.shop_id == bindparam("shop_id"),
-               CustomerAccount.platform_customer_id == bindparam("external_id"))
+        select(*account.c, *(entries.c[column.key].label(f"entry_{column.key}") for column in ACTIVITY_COLUMNS))
+        .select_from(account.outerjoin(
+            entries, (entries.c.account_id == account.c.id) & (entries.c.id >= oldest_shown)))
         .order_by(entries.c.id.desc()))
 
 
