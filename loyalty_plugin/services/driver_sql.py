@@ -22,10 +22,12 @@ from typing import Any
 
 from sqlalchemy import exc
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
 from ..db import Executor
 
 _CURSOR = "loyalty_driver_cursor"
+_CONNECTION = "loyalty_driver_connection"
 _REQUIRED = object()
 
 
@@ -143,12 +145,7 @@ class DriverStatement:
         return rowcount
 
     def _run(self, executor: Executor, params: dict[str, Any]) -> tuple[list[tuple], int]:
-        if isinstance(executor, Connection):
-            connection = executor
-        else:
-            if executor.autoflush:
-                executor.flush()
-            connection = executor.connection()
+        connection = executor if isinstance(executor, Connection) else _session_connection(executor)
         dialect = connection.dialect
         kind = (dialect.name, dialect.driver)
         compiled = self._by_dialect.get(kind)
@@ -157,9 +154,11 @@ class DriverStatement:
         parameters = compiled.parameters(params)
         cursor = _cursor(connection)
         sql = compiled.sql
-        listeners = connection.dispatch
-        for listener in listeners.before_cursor_execute:
-            sql, parameters = listener(connection, cursor, sql, parameters, None, False) or (sql, parameters)
+        # SQLAlchemy's own guard: with no listener anywhere, dispatching costs more than the flag.
+        listened = connection._has_events or connection.engine._has_events
+        if listened:
+            for listener in connection.dispatch.before_cursor_execute:
+                sql, parameters = listener(connection, cursor, sql, parameters, None, False) or (sql, parameters)
         try:
             if compiled.prepare:
                 cursor.execute(sql, parameters, prepare=True)
@@ -170,9 +169,28 @@ class DriverStatement:
             raise exc.DBAPIError.instance(sql, parameters, error, dialect.loaded_dbapi.Error,
                                           hide_parameters=connection.engine.hide_parameters,
                                           dialect=dialect) from error
-        for listener in listeners.after_cursor_execute:
-            listener(connection, cursor, sql, parameters, None, False)
+        if listened:
+            for listener in connection.dispatch.after_cursor_execute:
+                listener(connection, cursor, sql, parameters, None, False)
         return rows, cursor.rowcount
+
+
+def _session_connection(session: Session) -> Connection:
+    """``session.connection()`` after an autoflush, as the session's own execute would.
+
+    The connection is kept with the transaction it belongs to: asking the session
+    again walks its transaction state each time, which the dozen statements of one
+    webhook delivery would pay a dozen times.
+    """
+    if session.autoflush:
+        session.flush()
+    transaction = session.get_transaction()
+    kept = session.info.get(_CONNECTION)
+    if transaction is not None and kept is not None and kept[0] is transaction:
+        return kept[1]
+    connection = session.connection()
+    session.info[_CONNECTION] = (session.get_transaction(), connection)
+    return connection
 
 
 def _cursor(connection: Connection) -> Any:
