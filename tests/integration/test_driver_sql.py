@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import bindparam, event, exc, insert, select
 
+from loyalty_plugin.db import Database
 from loyalty_plugin.models import (CustomerAccount, DeliveryStatus, InboundDelivery, Order, OrderStatus,
                                    utcnow)
 from loyalty_plugin.services.driver_sql import DriverStatement, _Compiled
@@ -152,3 +153,23 @@ def test_a_statement_runs_on_a_connection_as_given(session):
     row_id = _insert_delivery(session, shop.id)[0]
     connection = session.connection()  # the session's own: the row it has not committed is there
     assert DELIVERY_BY_ID.first(connection, {"id": row_id})[0] == row_id
+
+
+
+def test_each_transaction_runs_on_its_own_connection(engine):
+    # Bound to the engine, as in the service: every transaction borrows a connection of
+    # its own, and one kept from an ended transaction would be closed.
+    session = Database(engine).new_session()
+    try:
+        shop, _ = make_shop(session)
+        session.commit()
+        dropped = _insert_delivery(session, shop.id)[0]
+        session.rollback()
+        assert DELIVERY_BY_ID.first(session, {"id": dropped}) is None
+        kept = _insert_delivery(session, shop.id)[0]
+        session.commit()
+        assert DELIVERY_BY_ID.first(session, {"id": kept})[0] == kept
+        session.close()
+        assert DELIVERY_BY_ID.first(session, {"id": kept})[0] == kept
+    finally:
+        session.close()
