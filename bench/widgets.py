@@ -178,7 +178,8 @@ class Bench:
             cmd += ["--pythonpath", str(CEILINGS), "widget_ceiling_wsgi:app"]
         elif name == "ceiling":
             env.update(LOYALTY_DATABASE_URL=self.db_url, LOYALTY_LOG_LEVEL=self.args.log_level)
-            cmd += ["--pythonpath", str(CEILINGS), "widget_ceiling_app:create()"]
+            factory = "create_reading()" if self.args.ceiling == "reading" else "create()"
+            cmd += ["--pythonpath", str(CEILINGS), f"widget_ceiling_app:{factory}"]
         else:
             env.update(LOYALTY_DATABASE_URL=self.db_url, LOYALTY_LOG_LEVEL=self.args.log_level)
             cmd += ["loyalty_plugin.app:create_app()"]
@@ -238,10 +239,14 @@ def report(results: list, statements: list[str], args: argparse.Namespace) -> in
     print(f"Signed-in GET /widget/v1/<shop>/summary, {args.customers} customers ({args.distinct} "
           f"distinct signed requests, random customers), wrk -t{args.wrk_threads}, "
           f"{args.duration:g} s per target, {cores} cores")
-    ceiling = ("the service's app with the summary view answering a constant once the shop, its "
-               "settings, the Origin and the digest are checked" if args.ceiling == "app" else
-               "a bare WSGI callable: 1 SELECT of the shop's widget secret, the digest checked, "
-               "a constant answered")
+    ceiling = {
+        "app": "the service's app with the summary view answering a constant once the shop, its "
+               "settings, the Origin and the digest are checked",
+        "reading": "the service's app with the summary view reading the customer's account row in "
+                   "1 SELECT once the shop, its settings, the Origin and the digest are checked, "
+                   "then answering a constant",
+        "wsgi": "a bare WSGI callable: 1 SELECT of the shop's widget secret, the digest checked, "
+                "a constant answered"}[args.ceiling]
     print(f"Per summary the service ran {len(statements)} statements ({reads} SELECT); "
           f"ceiling: {ceiling}.")
     print("cpu ms: gunicorn's and PostgreSQL's CPU time per request. CPU columns: share of all "
@@ -286,9 +291,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each run")
     p.add_argument("--configs", help="server configurations: sync:N or gthread:NxT, comma-separated "
                    f"(default: as `loyalty serve`, sync:{min(2 * cores + 1, 9)})")
-    p.add_argument("--ceiling", choices=("app", "wsgi"), default="app",
+    p.add_argument("--ceiling", choices=("app", "reading", "wsgi"), default="app",
                    help="app: the service's own app with the summary view answering a constant after "
-                   "the digest check (bench/widget_ceilings/widget_ceiling_app.py); wsgi: a bare WSGI callable that "
+                   "the digest check (bench/widget_ceilings/widget_ceiling_app.py); reading: the same, "
+                   "and the view reads the customer's account row in one SELECT first (what no summary "
+                   "can do without); wsgi: a bare WSGI callable that "
                    "reads the secret in one SELECT and checks the digest (bench/widget_ceilings/widget_ceiling_wsgi.py)")
     p.add_argument("--wrk-threads", type=int, default=2, help="wrk threads (wrk -t)")
     p.add_argument("--wrk-timeout", type=float, default=5.0, help="wrk per-request timeout, s")
