@@ -168,7 +168,8 @@ def _account_query(with_progress: bool, has_start: bool, has_end: bool) -> Drive
                        .scalar_subquery().label("progress"))
     # A subquery with a LIMIT stays a subquery: its per-account subqueries run once, not
     # once for every entry row the join below makes of it (PostgreSQL would lift a plain
-    # one into the outer SELECT). The shop and id are unique, so the LIMIT drops nothing.
+    # one into the outer SELECT). A shop's platform customer ids are unique: the LIMIT
+    # drops nothing.
     account = (select(*columns)
                .where(CustomerAccount.shop_id == bindparam("shop_id"),
                       CustomerAccount.platform_customer_id == bindparam("external_id"))
