@@ -178,18 +178,19 @@ class DriverStatement:
 def _session_connection(session: Session) -> Connection:
     """``session.connection()`` after an autoflush, as the session's own execute would.
 
-    The connection is kept with the transaction it belongs to: asking the session
+    The connection is kept with the transaction it was asked for: asking the session
     again walks its transaction state each time, which the dozen statements of one
-    webhook delivery would pay a dozen times.
+    webhook delivery would pay a dozen times. A savepoint begun since counts as another
+    transaction: the session emits SAVEPOINT when its connection is first asked for.
     """
     if session.autoflush:
         session.flush()
-    transaction = session.get_transaction()
+    transaction = (session.get_transaction(), session.get_nested_transaction())
     kept = session.info.get(_CONNECTION)
-    if transaction is not None and kept is not None and kept[0] is transaction:
+    if transaction[0] is not None and kept is not None and kept[0] == transaction:
         return kept[1]
     connection = session.connection()
-    session.info[_CONNECTION] = (session.get_transaction(), connection)
+    session.info[_CONNECTION] = ((session.get_transaction(), session.get_nested_transaction()), connection)
     return connection
 
 

@@ -173,3 +173,22 @@ def test_each_transaction_runs_on_its_own_connection(engine):
         assert DELIVERY_BY_ID.first(session, {"id": kept})[0] == kept
     finally:
         session.close()
+
+
+
+
+def test_a_savepoint_begun_between_statements_holds_the_next_ones(session):
+    shop, _ = make_shop(session)
+    params = dict(shop_id=shop.id, delivery_id=unique("d"), topic="orders/paid",
+                  status=DeliveryStatus.PROCESSED, body=b"{}")
+    kept = INSERT_DELIVERY.first(session, params)[0]
+    with pytest.raises(RuntimeError):
+        with session.begin_nested():
+            dropped = _insert_delivery(session, shop.id)[0]
+            raise RuntimeError("undo the savepoint")
+    assert DELIVERY_BY_ID.first(session, {"id": dropped}) is None
+    with pytest.raises(exc.IntegrityError):
+        with session.begin_nested():
+            INSERT_DELIVERY.first(session, params)
+    # Without its savepoint, the failed INSERT would have aborted PostgreSQL's whole transaction.
+    assert DELIVERY_BY_ID.first(session, {"id": kept})[0] == kept
