@@ -155,7 +155,6 @@ def test_a_statement_runs_on_a_connection_as_given(session):
     assert DELIVERY_BY_ID.first(connection, {"id": row_id})[0] == row_id
 
 
-
 def test_each_transaction_runs_on_its_own_connection(engine):
     # Bound to the engine, as in the service: every transaction borrows a connection of
     # its own, and one kept from an ended transaction would be closed.
@@ -173,8 +172,6 @@ def test_each_transaction_runs_on_its_own_connection(engine):
         assert DELIVERY_BY_ID.first(session, {"id": kept})[0] == kept
     finally:
         session.close()
-
-
 
 
 def test_a_savepoint_begun_between_statements_holds_the_next_ones(session):
