@@ -185,13 +185,16 @@ def _session_connection(session: Session) -> Connection:
     """
     if session.autoflush:
         session.flush()
-    transaction = (session.get_transaction(), session.get_nested_transaction())
     kept = session.info.get(_CONNECTION)
-    if transaction[0] is not None and kept is not None and kept[0] == transaction:
+    if kept is not None and kept[0] == _transaction_of(session):
         return kept[1]
-    connection = session.connection()
-    session.info[_CONNECTION] = ((session.get_transaction(), session.get_nested_transaction()), connection)
+    connection = session.connection()  # begins the transaction when there is none yet
+    session.info[_CONNECTION] = (_transaction_of(session), connection)
     return connection
+
+
+def _transaction_of(session: Session) -> tuple[Any, Any]:
+    return session.get_transaction(), session.get_nested_transaction()
 
 
 def _cursor(connection: Connection) -> Any:
