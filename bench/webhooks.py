@@ -17,9 +17,9 @@ What it does, in one run:
    ``orders/paid`` through Flask's test client against that database and records
    every SQL statement (SQLAlchemy ``before_cursor_execute``). The write
    statements (INSERT/UPDATE/DELETE) become the ceiling's plan, table by table.
-3. For each server configuration (``--configs``, default: what ``loyalty serve``
-   picks here, ``min(2 x cores + 1, 9)`` sync workers), one after the other,
-   never at the same time: starts gunicorn with the CEILING app, warms it up,
+3. For each server configuration (``--configs``, default: the sync workers
+   ``loyalty serve`` picks for the database, one per core when it is local), one
+   after the other, never at the same time: starts gunicorn with the CEILING app, warms it up,
    drives it with wrk, stops it; then the same for the SERVICE
    (``loyalty_plugin.app:create_app()``). Both get the same gunicorn command line
    (worker class and count, threads, timeouts, access log to stdout as
@@ -798,19 +798,26 @@ def report(results: list[tuple[Result, Result]], count: StatementCount | None, p
     return status
 
 
+def serve_workers(database_url: str) -> int:
+    """The sync workers ``loyalty serve`` runs on this machine for a service using ``database_url``."""
+    from sqlalchemy.engine import make_url
+
+    from loyalty_plugin.server import default_workers
+
+    return default_workers(make_url(database_url))
+
+
 def build_parser(description: str | None = None,
                  default_db_url: str = DEFAULT_DB_URL) -> argparse.ArgumentParser:
     """The command line of this benchmark; bench/redeem.py adds its own options to it."""
-    cores = os.cpu_count() or 1
-    default_config = f"sync:{min(2 * cores + 1, 9)}"
     p = argparse.ArgumentParser(description=description or __doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.set_defaults(default_db_url=default_db_url)
     p.add_argument("-c", "--concurrency", type=int, default=16, help="concurrent senders (wrk -c)")
     p.add_argument("-d", "--duration", type=float, default=10.0, help="seconds measured per target")
     p.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each run")
-    p.add_argument("--workers", type=int, help=f"sync workers (default: as `loyalty serve`, "
-                   f"{default_config}); shorthand for --configs sync:N")
+    p.add_argument("--workers", type=int, help="sync workers (default: as `loyalty serve` would "
+                   "run for the database); shorthand for --configs sync:N")
     p.add_argument("--configs", help="comma-separated server configurations, each measured for "
                    "ceiling and service: sync:N or gthread:NxT (N workers of T threads)")
     p.add_argument("--wrk-threads", type=int, default=2, help="wrk threads (wrk -t)")
@@ -846,13 +853,12 @@ def build_parser(description: str | None = None,
 
 def finish_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.Namespace:
     """Defaults that depend on other options, and the checks argparse cannot make."""
-    cores = os.cpu_count() or 1
     args.database_url_given = args.database_url is not None
     args.database_url = args.database_url or args.default_db_url
     if args.configs:
         args.configs = [ServerConfig.parse(c) for c in args.configs.split(",") if c.strip()]
     else:
-        args.configs = [ServerConfig("sync", args.workers or min(2 * cores + 1, 9))]
+        args.configs = [ServerConfig("sync", args.workers or serve_workers(args.database_url))]
     if args.target:
         if args.shop_id is None:
             p.error("--target needs --shop-id (and --secret) of a shop on that service")

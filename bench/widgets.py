@@ -279,7 +279,6 @@ def report(results: list, statements: list[str], args: argparse.Namespace) -> in
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    cores = os.cpu_count() or 1
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--customers", type=int, default=100_000, help="customers to seed")
@@ -290,7 +289,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("-d", "--duration", type=float, default=10.0, help="seconds measured per target")
     p.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each run")
     p.add_argument("--configs", help="server configurations: sync:N or gthread:NxT, comma-separated "
-                   f"(default: as `loyalty serve`, sync:{min(2 * cores + 1, 9)})")
+                   "(default: sync:N, as `loyalty serve` would run for the database)")
     p.add_argument("--ceiling", choices=("app", "reading", "wsgi"), default="app",
                    help="app: the service's own app with the summary view answering a constant after "
                    "the digest check (bench/widget_ceilings/widget_ceiling_app.py); reading: the same, "
@@ -311,7 +310,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--keep-files", action="store_true", help="keep request files and server logs")
     args = p.parse_args(argv)
     args.configs = [common.ServerConfig.parse(c) for c in (args.configs or "").split(",") if c.strip()] \
-        or [common.ServerConfig("sync", min(2 * cores + 1, 9))]
+        or [common.ServerConfig("sync", common.serve_workers(args.database_url))]
     args.concurrency = [int(c) for c in args.concurrency.split(",") if c.strip()]
     if shutil.which("wrk") is None:
         p.error("wrk is not installed (apt-get install wrk)")

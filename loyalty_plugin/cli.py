@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 import click
@@ -158,12 +157,13 @@ def ledger_verify(shop_id: int | None) -> None:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", type=int, help="Worker processes (default: 2 x cores + 1, at most 9).")
+@click.option("--workers", type=int, help="Worker processes (default: one per core when the database "
+              "runs on this machine, else 2 x cores + 1; at most 9).")
 @click.option("--upgrade/--no-upgrade", default=False, help="Upgrade the database schema first.")
 @with_appcontext
 def serve(host: str, port: int, workers: int | None, upgrade: bool) -> None:
     """Run the service under gunicorn."""
-    from .server import run_server
+    from .server import default_workers, run_server
 
     if upgrade:
         migrate.upgrade(get_db().engine)
@@ -171,8 +171,9 @@ def serve(host: str, port: int, workers: int | None, upgrade: bool) -> None:
         migrate.check_schema(get_db().engine)
     except migrate.SchemaOutOfDate as exc:
         raise click.ClickException(str(exc)) from None
-    get_db().engine.dispose()
-    workers = workers or min(2 * (os.cpu_count() or 1) + 1, 9)
+    engine = get_db().engine
+    engine.dispose()
+    workers = workers or default_workers(engine.url)
     run_server(bind=f"{host}:{port}", workers=workers)
 
 
