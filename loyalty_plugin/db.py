@@ -176,6 +176,8 @@ def _close_request_session(_exc: BaseException | None) -> None:
         if isinstance(reader, Connection):
             _give_back(reader)
     finally:
-        if session is not None:
-            # Closing rolls back whatever the request did not commit.
+        # Closing rolls back whatever the request did not commit. A session the request
+        # never used holds nothing: a storefront read served from the caches and its
+        # reader creates one and never touches it.
+        if session is not None and (session.in_transaction() or session.identity_map):
             session.close()
