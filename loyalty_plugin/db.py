@@ -15,6 +15,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from .autocommit_readers import AutocommitReaders
+
 EXTENSION_KEY = "loyalty_db"
 
 
@@ -61,7 +63,12 @@ class Database:
 
     def __init__(self, engine: Engine, bind: Engine | Connection | None = None, **session_kwargs: Any):
         self.engine = engine
-        self.sessionmaker = sessionmaker(bind=bind or engine, expire_on_commit=False, **session_kwargs)
+        bind = bind or engine
+        self.sessionmaker = sessionmaker(bind=bind, expire_on_commit=False, **session_kwargs)
+        # Reads past the session (get_reader) on PostgreSQL; a session bound to a
+        # connection (the tests') keeps every statement in that connection's transaction.
+        self.readers = (AutocommitReaders(bind) if isinstance(bind, Engine) and bind.dialect.name == "postgresql"
+                        else None)
 
     def new_session(self) -> Session:
         return self.sessionmaker()
@@ -114,44 +121,20 @@ Executor = Session | Connection
 def get_reader() -> Executor:
     """Where the current request runs reads that stand alone: each statement on its own.
 
-    On PostgreSQL, a connection borrowed from the engine's pool in autocommit for the
-    rest of the request, past the ORM session: no BEGIN, no COMMIT, and none of the
-    session's bookkeeping, which on a read of one statement cost more than the
-    statement. It sees only what is committed, so it suits a request that has not
-    written. Elsewhere it is the request's session: SQLite's transactions cost no
-    round trip, and a session bound to a connection (the tests') must keep to that
-    connection's transaction.
+    On PostgreSQL, a connection in autocommit for the rest of the request, past the ORM
+    session (see autocommit_readers): no BEGIN, no COMMIT, and none of the session's
+    bookkeeping, which on a read of one statement cost more than the statement. It
+    sees only what is committed, so it suits a request that has not written. Elsewhere
+    it is the request's session: SQLite's transactions cost no round trip, and a
+    session bound to a connection (the tests') must keep to that connection's
+    transaction.
     """
     reader = g.get(_READER)
     if reader is None:
-        bind = get_db().sessionmaker.kw["bind"]
-        if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
-            reader = _borrow_autocommit(bind)
-        else:
-            reader = get_session()
+        readers = get_db().readers
+        reader = readers.borrow() if readers is not None else get_session()
         setattr(g, _READER, reader)
     return reader
-
-
-def _borrow_autocommit(engine: Engine) -> Connection:
-    connection = engine.connect()
-    try:
-        connection.connection.driver_connection.autocommit = True
-    except BaseException:
-        connection.invalidate()
-        connection.close()
-        raise
-    return connection
-
-
-def _give_back(connection: Connection) -> None:
-    # The pool lends connections with transactions: one that cannot be switched back
-    # (broken, or left in a transaction by a failure) leaves the pool.
-    try:
-        connection.connection.driver_connection.autocommit = False
-    except Exception:
-        connection.invalidate()
-    connection.close()
 
 
 def _end_read_transaction(response: Response) -> Response:
@@ -174,7 +157,7 @@ def _close_request_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     try:
         if isinstance(reader, Connection):
-            _give_back(reader)
+            get_db().readers.give_back(reader)
     finally:
         # Closing rolls back whatever the request did not commit. A session the request
         # never used holds nothing: a storefront read served from the caches and its

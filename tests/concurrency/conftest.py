@@ -1,6 +1,8 @@
 """Fixtures for tests that commit for real on PostgreSQL, from concurrent connections."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from sqlalchemy import delete
 
@@ -11,9 +13,12 @@ from tests.factories import make_shop
 
 
 @pytest.fixture
-def live_db(engine) -> Database:
+def live_db(engine) -> Iterator[Database]:
     """Sessions on the real engine: commits are real and visible to other connections."""
-    return Database(engine)
+    database = Database(engine)
+    yield database
+    if database.readers is not None:
+        database.readers.close()
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ def _stored_code(live_db, shop_id: int, customer_id: str) -> str | None:
 
 
 @pytest.mark.postgres
-def test_a_signed_in_summary_reads_without_a_transaction_and_hands_back_a_plain_connection(
+def test_a_signed_in_summary_reads_without_a_transaction_on_a_kept_connection(
         live_app, live_db, live_shop, engine):
     shop, _ = live_shop
     _customer(live_db, shop.id, "reader")
@@ -41,9 +41,11 @@ def test_a_signed_in_summary_reads_without_a_transaction_and_hands_back_a_plain_
     # transaction: the summary then keeps to it.
     assert client.get(f"/widget/v1/{shop.id}/summary", headers=signed(shop, "none")).status_code == 404
     seen: list[tuple[str, bool]] = []
+    drivers: set[int] = set()
 
     def record(conn, _cursor, statement, *_args):
         seen.append((statement.split()[0].upper(), conn.connection.driver_connection.autocommit))
+        drivers.add(id(conn.connection.driver_connection))
 
     event.listen(engine, "before_cursor_execute", record)
     try:
@@ -59,8 +61,12 @@ def test_a_signed_in_summary_reads_without_a_transaction_and_hands_back_a_plain_
     # The first look draws the code with one more statement; a later look is one statement.
     assert first_look == [("SELECT", True), ("UPDATE", True)]
     assert seen == [("SELECT", True)]
-    with engine.connect() as connection:  # the pool handed the connection back as it lent it
-        assert connection.connection.driver_connection.autocommit is False
+    # Both requests read on the connection the first one borrowed, kept between them.
+    assert len(drivers) == 1 and len(live_db.readers) == 1
+    reader = live_db.readers.borrow()
+    kept = reader.connection.driver_connection
+    live_db.readers.give_back(reader)
+    assert id(kept) in drivers and kept.autocommit is True
 
 
 @pytest.mark.postgres
