@@ -146,10 +146,12 @@ class NextLevel:
 
 def next_level(levels: Sequence[Level], current_id: int | None, progress: Decimal) -> NextLevel | None:
     """The next tier above the current one and how much progress it still needs."""
-    above = ranked(levels)[rank(levels, current_id):]
-    if not above:
+    order = ranked(levels)
+    position = next((at for at, level in enumerate(order, start=1) if level.id == current_id), 0)
+    if position == len(order):
         return None
-    return NextLevel(above[0], max(Decimal("0"), above[0].threshold - progress))
+    above = order[position]
+    return NextLevel(above, max(Decimal("0"), above.threshold - progress))
 
 
 def deciding_window(window: TierWindow, judged_at: dt.datetime, timezone: str) -> Span:

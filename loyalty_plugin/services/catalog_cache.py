@@ -11,6 +11,8 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from ..models import Reward, RewardKind, Shop, Tier
+from ..rules.tiers import Level, ranked
+from .tiers import levels_of
 
 Loader = Callable[[Session, Shop], tuple[list[Tier], list[Reward]]]
 
@@ -40,6 +42,11 @@ class Catalog:
     @functools.cached_property
     def tier_names(self) -> dict[int, str]:
         return {tier.id: tier.name for tier in self.tiers}
+
+    @functools.cached_property
+    def levels(self) -> list[Level]:
+        """The tiers as the tier rules rank them, best last."""
+        return ranked(levels_of(self.tiers))
 
     @functools.cached_property
     def thresholds(self) -> dict[int, Decimal]:

@@ -230,7 +230,8 @@ def customer_view(session: Session, shop: Shop, account: CustomerAccount | Accou
     if cache is not None and account.tier_id is not None and program.tier_name(account.tier_id) is None:
         # A tier this worker has not seen yet (its shop's tiers_version may be cached too).
         program, progress = program_view(session, shop), None
-    status = tier_status(reader, shop, account, now, tiers=program.tiers, amount=progress)
+    status = tier_status(reader, shop, account, now, tiers=program.tiers, amount=progress,
+                         levels=program.catalog.levels)
     if activity is None:
         activity = ACTIVITY.named_rows(reader, {"shop_id": shop.id, "account_id": account.id,
                                                 "limit": ACTIVITY_LIMIT})

@@ -247,17 +247,19 @@ class TierStatus:
 
 
 def tier_status(session: Executor, shop: Shop, account: CustomerAccount, now: dt.datetime, *,
-                tiers: list[Tier] | None = None, amount: Decimal | None = None) -> TierStatus:
+                tiers: list[Tier] | None = None, amount: Decimal | None = None,
+                levels: list[Level] | None = None) -> TierStatus:
     """``tiers``: the shop's active tiers, and ``amount``: the progress in the current window,
-    when the caller has read them already. A connection does for ``session`` when ``tiers``
-    is given: only the tiers are read as entities."""
+    when the caller has read them already; ``levels``: those tiers as ``levels_of`` gives them.
+    A connection does for ``session`` when ``tiers`` is given: only the tiers are read as
+    entities."""
     tiers = active_tiers(session, shop.id) if tiers is None else tiers
     settings = shop.settings
     window = current_window(settings.tier_window, now, shop.timezone)
     if amount is None:
         amount = progress(session, shop, account.id, window) if tiers else Decimal("0")
     held = next((t for t in tiers if t.id == account.tier_id), None)
-    upcoming = next_level(levels_of(tiers), held.id if held else None, amount)
+    upcoming = next_level(levels_of(tiers) if levels is None else levels, held.id if held else None, amount)
     return TierStatus(
         tier=held, since=account.tier_since if held else None,
         expires_at=account.tier_expires_at if held else None, progress=amount,
