@@ -110,3 +110,13 @@ def make_reward(session, shop: Shop, **overrides):
     data = {"name": "5 off", "kind": RewardKind.FIXED_AMOUNT, "points_cost": 100,
             "value": Decimal("5.00"), **overrides}
     return create_reward(session, shop.id, data, utcnow())
+
+
+class Clock:
+    """A monotonic clock for the caches and connection keepers, moved by hand (``clock.now += ...``)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now

@@ -9,19 +9,11 @@ from loyalty_plugin.models import utcnow
 from loyalty_plugin.services.accounts import find_by_external_id
 from loyalty_plugin.services.orders import apply_order_snapshot
 from loyalty_plugin.services.widget_settings import update_widget_settings
-from tests.factories import make_order, make_shop
+from tests.factories import Clock, make_order, make_shop
 from tests.widget_factories import signed
 from widgets.api import SHOPS_KEY
 
 TTL = 5.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

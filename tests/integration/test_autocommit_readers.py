@@ -8,16 +8,9 @@ import pytest
 from sqlalchemy import event, text
 
 from loyalty_plugin.autocommit_readers import RECYCLE_SECONDS, AutocommitReaders
+from tests.factories import Clock
 
 pytestmark = pytest.mark.postgres
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

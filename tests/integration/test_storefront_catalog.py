@@ -2,16 +2,8 @@
 from __future__ import annotations
 
 from loyalty_plugin.services.storefront import CatalogCache, program_view
-from tests.factories import make_shop
+from tests.factories import Clock, make_shop
 from tests.widget_factories import make_reward, make_tier
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_rewards_are_kept_for_the_ttl_then_read_again(session):
