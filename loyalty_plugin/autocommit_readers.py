@@ -1,15 +1,15 @@
 """PostgreSQL connections in autocommit for reads that stand alone, kept between requests.
 
 Lending a connection from the engine's pool, switching it to autocommit, then back,
-and resetting it on return cost a signed-in storefront summary a tenth of its CPU:
-more than the rest of its database round trip on the Python side. A connection
-given back here stays in autocommit, ready for the next request's reads.
+and resetting it on return cost a signed-in storefront summary about a tenth of its
+CPU. A connection given back here stays in autocommit, ready for the next request's
+reads.
 
 While kept here a connection still counts as lent by the pool, so this holds at most
-as many as were ever reading at once: one per sync worker. One that broke, that
-was left in any state but idle (a transaction open on the server or in
-SQLAlchemy), or that was kept longer than ``RECYCLE_SECONDS``
-goes back to the pool, which closes or resets it, and the next read borrows afresh.
+as many as were ever reading at once: one per sync worker. One that broke, that was
+left in any state but idle (a transaction open on the server or in SQLAlchemy), or
+that was kept longer than ``RECYCLE_SECONDS`` goes back to the pool, which closes or
+resets it, and the next read borrows afresh.
 """
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ class AutocommitReaders:
 
     def give_back(self, connection: Connection) -> None:
         """Keep ``connection`` for the next read while it is idle, usable and young; else back to the pool."""
-        if _idle(connection) and connection.info.get(_KEEP_UNTIL, 0.0) > self.clock():
+        if _reusable(connection) and connection.info.get(_KEEP_UNTIL, 0.0) > self.clock():
             self._idle.append(connection)
         else:
             _give_back(connection)
@@ -73,7 +73,7 @@ def _borrow(engine: Engine) -> Connection:
     return connection
 
 
-def _idle(connection: Connection) -> bool:
+def _reusable(connection: Connection) -> bool:
     # A transaction begun through SQLAlchemy (Connection.execute autobegins one) would
     # make the next request's statements look transactional: savepoints among them.
     if connection.closed or connection.invalidated or connection.in_transaction():
@@ -102,5 +102,5 @@ def _give_back_all(idle: list[Connection]) -> None:
             return
         try:
             _give_back(connection)
-        except Exception:  # noqa: BLE001 - at exit, a pool already gone must not stop the rest
+        except Exception:  # at exit, a pool already gone must not stop the rest
             pass
