@@ -168,7 +168,8 @@ def _referral_link(shop: Shop, account: storefront.AccountRow,
     code = account.referral_code
     if code is None:
         code = draw_referral_code(reader, account.id)
-        # The view owns the transaction; drawn in autocommit, there is nothing left to commit.
+        # The view owns the transaction: a draw in the session commits here, one on an
+        # autocommit reader has nothing left to commit.
         get_session().commit()
     return storefront.ReferralLink(code=code, link=referral_link(shop, code))
 

@@ -7,9 +7,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..db import Executor
 from ..models import CustomerAccount, Shop
 from ..rules.referrals import new_referral_code
-from ..db import Executor
 from .driver_sql import DriverStatement
 
 _ACCOUNTS = CustomerAccount.__table__

@@ -20,12 +20,12 @@ __all__ = ["Blocker", "CatalogCache", "CodeView", "CustomerView", "ProgramView",
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
+from ..db import Executor
 from ..models import (CodeStatus, CustomerAccount, LedgerEntry, Reward, RewardCode, RewardKind, Shop, Tier,
                       TierBasis)
 from ..rules.earning import Amounts, earn_base, points_for
 from ..rules.tiers import current_window
 from .catalog_cache import Catalog, CatalogCache
-from ..db import Executor
 from .driver_sql import DriverStatement
 from .sql import fixed_values
 from .tiers import NO_MULTIPLIER, TierStatus, multiplier_for, points_progress, tier_status
