@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from loyalty_plugin.api.helpers import json_body
-from loyalty_plugin.db import Executor, get_db, get_reader, get_session
+from loyalty_plugin.db import Executor, get_db, get_reader, get_session, lazy_session
 from loyalty_plugin.errors import ErrorCode, Forbidden, NotFound, Unauthorized
 from loyalty_plugin.models import CustomerAccount, Shop, ShopStatus, WidgetSettings, utcnow
 from loyalty_plugin.schemas.rewards import RedemptionSchema
@@ -38,6 +38,7 @@ _GUEST = GuestSummarySchema()
 _ESTIMATE_QUERY = EstimateQuerySchema()
 _REDEEM = RedemptionSchema()  # the admin API's: one definition of a redemption request
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
+_BY_IDENTITY = f"{CUSTOMER_HEADER}, {DIGEST_HEADER}"
 
 
 @bp.record_once
@@ -64,7 +65,7 @@ def _pull_shop_id(_endpoint: str | None, values: dict | None) -> None:
 @bp.before_request
 def _load_shop() -> None:
     # Reads take the cached shop; a write (a redemption) reads it afresh.
-    found = (current_app.extensions[SHOPS_KEY].get(get_session(), g.widget_shop_id)
+    found = (current_app.extensions[SHOPS_KEY].get(lazy_session, g.widget_shop_id)
              if request.method in _READS else shop_with_widget_settings(get_session(), g.widget_shop_id))
     if found is None or found[0].status is not ShopStatus.ACTIVE:
         raise NotFound("No such shop.", code=ErrorCode.SHOP_NOT_FOUND)
@@ -115,8 +116,9 @@ def _cached(body: dict, *, private: bool, max_age: int, by_identity: bool = True
     response = jsonify(body)
     response.headers["Cache-Control"] = f"{'private' if private else 'public'}, max-age={max_age}"
     if by_identity:
-        # A shared cache must not give one visitor's answer to another.
-        response.vary.update((CUSTOMER_HEADER, DIGEST_HEADER))
+        # A shared cache must not give one visitor's answer to another. The response is
+        # new, with no Vary yet: set as text, not through Response.vary's parsed set.
+        response.headers["Vary"] = _BY_IDENTITY
     return with_etag(response)
 
 
@@ -139,7 +141,7 @@ def config() -> Response:
 
 @bp.get("/summary")
 def summary() -> Response:
-    session = get_session()
+    session = lazy_session  # the caches need it only when they miss
     customer_id = _customer_id()
     if customer_id is None:
         program = storefront.program_view(session, g.widget.shop, _catalog())

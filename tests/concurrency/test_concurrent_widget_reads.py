@@ -70,6 +70,24 @@ def test_a_signed_in_summary_reads_without_a_transaction_on_a_kept_connection(
 
 
 @pytest.mark.postgres
+def test_a_summary_from_warm_caches_creates_no_session(live_app, live_db, live_shop, monkeypatch):
+    shop, _ = live_shop
+    _customer(live_db, shop.id, "cached")
+    client = live_app.test_client()
+    # The first look fills the caches (and draws the referral code, which commits).
+    assert client.get(f"/widget/v1/{shop.id}/summary", headers=signed(shop, "cached")).status_code == 200
+    created = []
+    new_session = live_db.new_session
+    monkeypatch.setattr(live_db, "new_session", lambda: created.append(1) or new_session())
+
+    again = client.get(f"/widget/v1/{shop.id}/summary", headers=signed(shop, "cached"))
+    guest = client.get(f"/widget/v1/{shop.id}/summary")
+
+    assert again.status_code == guest.status_code == 200 and again.json["referral"]["code"]
+    assert created == []
+
+
+@pytest.mark.postgres
 def test_twelve_concurrent_first_looks_agree_on_one_referral_code(live_app, live_db, live_shop):
     shop, _ = live_shop
     _customer(live_db, shop.id, "first-look")

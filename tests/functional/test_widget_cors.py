@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import pytest
+from flask import Response
 
 from loyalty_plugin.models import utcnow
 from loyalty_plugin.services.orders import apply_order_snapshot
 from loyalty_plugin.services.widget_settings import update_widget_settings
 from tests.factories import make_order, make_shop
 from tests.widget_factories import signed
+from widgets.origins import add_cors_headers
 
 
 @pytest.fixture
@@ -27,8 +29,21 @@ def test_allowed_origin_is_echoed_without_credentials(client, shop, origin):
 
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == origin
-    assert "Origin" in response.vary
+    assert response.headers["Vary"] == "X-Loyalty-Customer, X-Loyalty-Digest, Origin"
     assert "Access-Control-Allow-Credentials" not in response.headers
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    (None, "Origin"), ("", "Origin"), ("Accept-Language", "Accept-Language, Origin"),
+    ("Accept, origin", "Accept, origin"), ("*", "*")])
+def test_origin_is_added_to_vary_once(before, after):
+    response = Response()
+    if before is not None:
+        response.headers["Vary"] = before
+
+    add_cors_headers(response, "https://cors-shop.myshopify.com", preflight=False)
+
+    assert response.headers["Vary"] == after
 
 
 @pytest.mark.parametrize("origin", ["https://evil.example", "http://cors-shop.myshopify.com",
