@@ -5,9 +5,10 @@ context and a result object on every call: on the webhook path that costs about
 twice what the driver spends sending the statement. ``DriverStatement`` keeps a
 Core statement compiled per dialect, with the bind and result processors of its
 column types (SQLAlchemy's public type API, so enums, UTC times and JSON read and
-write exactly as through the ORM), and runs it with one reused driver cursor in
-the session's transaction, or on a connection given instead of the session (as is:
-in its transaction, or on its own when it is in autocommit).
+write exactly as through the ORM), and runs it with a driver cursor of its own,
+kept per connection, in the session's transaction, or on a connection given
+instead of the session (as is: in its transaction, or on its own when it is in
+autocommit).
 
 What the session would do around a statement is kept: pending ORM changes are
 flushed first (autoflush), the engine's ``before_cursor_execute`` and
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from ..db import Executor
 
-_CURSOR = "loyalty_driver_cursor"
+_CURSORS = "loyalty_driver_cursors"
 _CONNECTION = "loyalty_driver_connection"
 _REQUIRED = object()
 
@@ -163,7 +164,7 @@ class DriverStatement:
         if compiled is None:
             compiled = self._by_dialect[kind] = _Compiled(self.stmt, dialect, self.column_keys)
         parameters = compiled.parameters(params)
-        cursor = _cursor(connection)
+        cursor = _cursor(connection, compiled)
         sql = compiled.sql
         # SQLAlchemy's own guard: with no listener anywhere, dispatching costs more than the flag.
         listened = connection._has_events or connection.engine._has_events
@@ -208,10 +209,18 @@ def _transaction_of(session: Session) -> tuple[Any, Any]:
     return session.get_transaction(), session.get_nested_transaction()
 
 
-def _cursor(connection: Connection) -> Any:
-    """One driver cursor per pooled connection, kept with it for its whole life."""
+def _cursor(connection: Connection, compiled: _Compiled) -> Any:
+    """One driver cursor per statement and pooled connection, kept with it for its whole life.
+
+    psycopg keeps a cursor's adapters, set up for the columns and parameters of its
+    query, only while the cursor runs that same query again: one cursor shared by the
+    statements of a webhook delivery set them all up anew for every statement.
+    """
     pooled = connection.connection
-    cursor = pooled.info.get(_CURSOR)
+    cursors = pooled.info.get(_CURSORS)
+    if cursors is None:
+        cursors = pooled.info[_CURSORS] = {}
+    cursor = cursors.get(compiled)
     if cursor is None:
-        cursor = pooled.info[_CURSOR] = pooled.driver_connection.cursor()
+        cursor = cursors[compiled] = pooled.driver_connection.cursor()
     return cursor

@@ -189,3 +189,26 @@ def test_a_savepoint_begun_between_statements_holds_the_next_ones(session):
             INSERT_DELIVERY.first(session, params)
     # Without its savepoint, the failed INSERT would have aborted PostgreSQL's whole transaction.
     assert DELIVERY_BY_ID.first(session, {"id": kept})[0] == kept
+
+
+def test_each_statement_keeps_a_cursor_of_its_own_on_a_connection(session, engine):
+    shop, _ = make_shop(session)
+    cursors: list[tuple[str, int]] = []
+
+    def record(_conn, cursor, statement, *_args):
+        cursors.append((statement.split()[0].upper(), id(cursor)))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        first = _insert_delivery(session, shop.id)[0]
+        DELIVERY_BY_ID.first(session, {"id": first})
+        second = _insert_delivery(session, shop.id)[0]
+        DELIVERY_BY_ID.first(session, {"id": second})
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    # psycopg keeps a cursor's adapters while it runs the same query: each statement
+    # goes back to its own cursor, not one the other statement just used.
+    (insert_kind, insert_cursor), (select_kind, select_cursor) = cursors[:2]
+    assert (insert_kind, select_kind) == ("INSERT", "SELECT") and insert_cursor != select_cursor
+    assert cursors[2:] == cursors[:2]
