@@ -166,8 +166,7 @@ def _close_request_session(_exc: BaseException | None) -> None:
         if isinstance(reader, Connection):
             get_db().readers.give_back(reader)
     finally:
-        # Closing rolls back whatever the request did not commit. A session the request
-        # never used holds nothing: a storefront read served from the caches and its
-        # reader creates one and never touches it.
+        # Closing rolls back whatever the request did not commit. A session created but
+        # never used holds nothing: closing it would only walk its event dispatch.
         if session is not None and (session.in_transaction() or session.identity_map):
             session.close()

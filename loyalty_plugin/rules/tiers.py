@@ -119,10 +119,12 @@ def qualifying_level(levels: Sequence[Level], progress: Decimal) -> Level | None
 
 def rank(levels: Sequence[Level], level_id: int | None) -> int:
     """Position from 1 upwards; 0 for no tier or a tier no longer offered."""
-    for position, level in enumerate(ranked(levels), start=1):
-        if level.id == level_id:
-            return position
-    return 0
+    return _position(ranked(levels), level_id)
+
+
+def _position(order: Sequence[Level], level_id: int | None) -> int:
+    """``rank`` in levels already ranked."""
+    return next((at for at, level in enumerate(order, start=1) if level.id == level_id), 0)
 
 
 def downgrade_target(levels: Sequence[Level], current_id: int | None, qualified: Level | None,
@@ -147,7 +149,7 @@ class NextLevel:
 def next_level(levels: Sequence[Level], current_id: int | None, progress: Decimal) -> NextLevel | None:
     """The next tier above the current one and how much progress it still needs."""
     order = ranked(levels)
-    position = next((at for at, level in enumerate(order, start=1) if level.id == current_id), 0)
+    position = _position(order, current_id)
     if position == len(order):
         return None
     above = order[position]
