@@ -11,6 +11,7 @@ from loyalty_plugin.db import Database
 from loyalty_plugin.models import (CustomerAccount, DeliveryStatus, InboundDelivery, Order, OrderStatus,
                                    utcnow)
 from loyalty_plugin.services.driver_sql import DriverStatement, _Compiled
+from loyalty_plugin.services.sql import fixed_values
 from tests.factories import make_shop, unique
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
@@ -212,3 +213,24 @@ def test_each_statement_keeps_a_cursor_of_its_own_on_a_connection(session, engin
     (insert_kind, insert_cursor), (select_kind, select_cursor) = cursors[:2]
     assert (insert_kind, select_kind) == ("INSERT", "SELECT") and insert_cursor != select_cursor
     assert cursors[2:] == cursors[:2]
+
+
+def test_fixed_values_are_written_into_the_statement_and_select_as_bound_values_do(session):
+    shop, _ = make_shop(session)
+    kept = {status: INSERT_DELIVERY.first(session, dict(
+                shop_id=shop.id, delivery_id=unique("d"), topic="orders/paid", status=status, body=b"{}"))[0]
+            for status in (DeliveryStatus.PROCESSED, DeliveryStatus.FAILED, DeliveryStatus.IGNORED)}
+    wanted = (DeliveryStatus.FAILED, DeliveryStatus.PROCESSED)
+    of_shop = _DELIVERIES.c.shop_id == bindparam("shop_id")
+    fixed = DriverStatement(select(_DELIVERIES.c.id).where(
+        of_shop, _DELIVERIES.c.status.in_(fixed_values(_DELIVERIES.c.status, wanted))))
+    bound = select(_DELIVERIES.c.id).where(of_shop, _DELIVERIES.c.status.in_(wanted))
+
+    sql = str(fixed.stmt.compile(dialect=session.get_bind().dialect))
+    # Stored as the enum's values, the constants travel in the text: only the shop is bound.
+    assert "'failed'" in sql and "'processed'" in sql
+    assert [key for _, key, _, _ in _Compiled(fixed.stmt, session.get_bind().dialect, None).binds] \
+        == ["shop_id"]
+    rows = sorted(row[0] for row in fixed.rows(session, {"shop_id": shop.id}))
+    assert rows == sorted(session.execute(bound, {"shop_id": shop.id}).scalars()) \
+        == sorted(kept[status] for status in wanted)
