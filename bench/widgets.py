@@ -30,9 +30,9 @@ What it does, in one run:
    with PASS/FAIL against the targets (>= 50 % of the ceiling, p99 < 10 ms).
 
 Before each run the database's tables and indexes are read into the operating
-system's cache (``pg_prewarm``): a shop's working set lives in memory, and on this
-kind of virtual machine pages read from its disk stalled the summaries for hundreds
-of milliseconds while the ceiling, which reads nothing, ran on untouched.
+system's cache (``pg_prewarm``): a shop's working set lives in memory, and on a
+2-core virtual machine with a slow disk, pages read from it stalled the summaries
+for hundreds of milliseconds while the ceiling, which reads nothing, ran on untouched.
 
 Each round pairs a ceiling run with the service run right after it: on a shared
 machine either run alone can land in a slow moment, so one pair decides nothing
