@@ -27,8 +27,9 @@ DELIVERY_BY_ID = DriverStatement(select(_DELIVERIES).where(_DELIVERIES.c.id == b
 
 
 def _insert_delivery(session, shop_id: int, **values) -> tuple:
-    return INSERT_DELIVERY.first(session, dict(shop_id=shop_id, delivery_id=unique("d"), topic="orders/paid",
-                                               status=DeliveryStatus.PROCESSED, body=b"{\"a\": 1}", **values))
+    return INSERT_DELIVERY.first(session, {"delivery_id": unique("d"), "topic": "orders/paid",
+                                           "status": DeliveryStatus.PROCESSED, "body": b"{\"a\": 1}",
+                                           **values, "shop_id": shop_id})
 
 
 def test_insert_returns_processed_values_and_fills_python_defaults(session):
@@ -217,8 +218,7 @@ def test_each_statement_keeps_a_cursor_of_its_own_on_a_connection(session, engin
 
 def test_fixed_values_are_written_into_the_statement_and_select_as_bound_values_do(session):
     shop, _ = make_shop(session)
-    kept = {status: INSERT_DELIVERY.first(session, dict(
-                shop_id=shop.id, delivery_id=unique("d"), topic="orders/paid", status=status, body=b"{}"))[0]
+    kept = {status: _insert_delivery(session, shop.id, status=status)[0]
             for status in (DeliveryStatus.PROCESSED, DeliveryStatus.FAILED, DeliveryStatus.IGNORED)}
     wanted = (DeliveryStatus.FAILED, DeliveryStatus.PROCESSED)
     of_shop = _DELIVERIES.c.shop_id == bindparam("shop_id")
