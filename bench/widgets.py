@@ -17,8 +17,9 @@ What it does, in one run:
 2. Counts the statements the service runs for one summary (SQLAlchemy
    ``before_cursor_execute`` through Flask's test client) and prints them.
 3. For each server configuration and concurrency, ``--rounds`` times, one after the other: starts
-   gunicorn with the CEILING (bench/widget_ceilings/widget_ceiling_wsgi.py: one SELECT of the
-   shop's widget secret, the digest verified, a constant answer), warms it up,
+   gunicorn with the CEILING (``--ceiling``; by default the service's own app with the
+   summary view answering a constant once the shop, the Origin and the digest are
+   checked: bench/widget_ceilings/widget_ceiling_app.py), warms it up,
    drives it with wrk, stops it; then the same for the SERVICE
    (``loyalty_plugin.app:create_app()``), with the same gunicorn command line.
    Every request is ``GET /widget/v1/<shop>/summary`` for one of
