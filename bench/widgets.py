@@ -177,6 +177,7 @@ class Bench:
         self.shop_id, self.secret = seed(self.db_url, customers=args.customers, origin=ORIGIN)
         log(f"seeded {args.customers} customers in {time.monotonic() - started:.0f} s")
         self.statements = count_statements(self.db_url, self.shop_id, self.secret, "c1")
+        self.can_prewarm = self._enable_prewarm()
         self.prefix = self.workdir / "req"
         write_requests(self.prefix, shop_id=self.shop_id, secret=self.secret, customers=args.customers,
                        distinct=args.distinct, threads=args.wrk_threads, seed_value=args.seed)
@@ -214,14 +215,20 @@ class Bench:
                                       or response.headers.get("Access-Control-Allow-Origin") != ORIGIN):
                 raise BenchError(f"service answered an unexpected summary: {str(body)[:300]}")
 
-    def prewarm(self) -> None:
-        """Read every table and index of the database into the operating system's cache."""
+    def _enable_prewarm(self) -> bool:
         with psycopg.connect(common._sqlalchemy_to_libpq(self.db_url), autocommit=True) as conn:
             try:
                 conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
             except psycopg.Error as exc:
                 log(f"pg_prewarm is not available, the cache stays as it is: {exc}".strip())
-                return
+                return False
+        return True
+
+    def prewarm(self) -> None:
+        """Read every table and index of the database into the operating system's cache."""
+        if not self.can_prewarm:
+            return
+        with psycopg.connect(common._sqlalchemy_to_libpq(self.db_url), autocommit=True) as conn:
             conn.execute("SELECT pg_prewarm(c.oid, 'read') FROM pg_class c JOIN pg_namespace n"
                          " ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i')")
 
