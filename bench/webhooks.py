@@ -527,10 +527,9 @@ class ServerConfig:
         args = ["--workers", str(self.workers), "--worker-class", self.worker_class]
         if self.worker_class == "gthread":
             args += ["--threads", str(self.threads)]
-        # As loyalty_plugin/server.py runs it: access log to stdout, same timeouts.
-        # No control socket: parallel gunicorns would share its default path in ~/.gunicorn.
-        return args + ["--timeout", "30", "--graceful-timeout", "20", "--access-logfile", "-",
-                       "--no-control-socket"]
+        # The settings `loyalty serve` runs under (access log, timeouts, no control socket,
+        # the app's start-up objects frozen out of garbage collection), for both targets.
+        return args + ["--config", "python:loyalty_plugin.gunicorn_conf"]
 
 
 @dataclasses.dataclass

@@ -8,6 +8,8 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 from sqlalchemy.engine import URL
 
+from . import gunicorn_conf
+
 MAX_WORKERS = 9
 
 
@@ -17,7 +19,8 @@ class _Server(BaseApplication):
         super().__init__()
 
     def load_config(self) -> None:
-        for key, value in self.options.items():
+        settings = {key: value for key, value in vars(gunicorn_conf).items() if key in self.cfg.settings}
+        for key, value in {**settings, **self.options}.items():
             self.cfg.set(key, value)
 
     def load(self):
@@ -27,10 +30,8 @@ class _Server(BaseApplication):
 
 
 def run_server(*, bind: str, workers: int) -> None:
-    # No control socket: its default path is shared, so a second service on the
-    # machine would take over the first one's.
-    _Server({"bind": bind, "workers": workers, "accesslog": "-", "timeout": 30,
-             "graceful_timeout": 20, "control_socket_disable": True}).run()
+    """Serve the app under gunicorn_conf's settings, on ``bind`` with ``workers``."""
+    _Server({"bind": bind, "workers": workers}).run()
 
 
 def usable_cores() -> int:
