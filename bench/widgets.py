@@ -13,7 +13,7 @@ What it does, in one run:
    whose name contains "bench" is ever dropped), upgrades it, and seeds one
    Shopify shop with two tiers, five rewards and ``--customers`` customers (three
    earn entries each, a tier for those who reached one, a code for every fifth),
-   in plain SQL, then ANALYZE.
+   in plain SQL, then VACUUM (ANALYZE), as autovacuum would leave its tables.
 2. Counts the statements the service runs for one summary (SQLAlchemy
    ``before_cursor_execute`` through Flask's test client) and prints them.
 3. For each server configuration and concurrency, ``--rounds`` times, one after the other: starts
