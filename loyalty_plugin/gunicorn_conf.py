@@ -13,7 +13,8 @@ import gc
 accesslog = "-"
 timeout = 30
 graceful_timeout = 20
-# Its default path is shared: a second service on the machine would take over the first one's.
+# No control socket: its default path is shared, so a second service on the machine would
+# take over the first one's.
 control_socket_disable = True
 
 
